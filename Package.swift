@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+// Finch: distributed post-training for language models, in Swift over MPI.
+// Layers, top to bottom (each imports only those above it):
+//   COpenBLAS, CMPI  →  FinchKernels  →  FinchModel  →  FinchData  →  FinchDistributed  →  FinchTrain  →  finch
+import PackageDescription
+
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Finch",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "finch", targets: ["finch"]),
+        .library(name: "FinchTrain", targets: ["FinchTrain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .target(name: "FinchKernels", dependencies: ["COpenBLAS"], swiftSettings: optimize),
+        .target(name: "FinchModel", dependencies: ["FinchKernels"], swiftSettings: optimize),
+        .target(name: "FinchData", dependencies: ["FinchModel"], swiftSettings: optimize),
+        .target(name: "FinchDistributed", dependencies: ["CMPI", "FinchKernels"], swiftSettings: optimize),
+        .target(name: "FinchTrain",
+                dependencies: ["FinchKernels", "FinchModel", "FinchData", "FinchDistributed", "Yams"],
+                swiftSettings: optimize),
+        .executableTarget(name: "finch",
+                          dependencies: ["FinchTrain",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: optimize),
+        .testTarget(name: "FinchKernelsTests", dependencies: ["FinchKernels"]),
+        .testTarget(name: "FinchModelTests", dependencies: ["FinchModel"]),
+        .testTarget(name: "FinchDataTests", dependencies: ["FinchData"]),
+        .testTarget(name: "FinchDistributedTests", dependencies: ["FinchDistributed"]),
+        .testTarget(name: "FinchTrainTests", dependencies: ["FinchTrain"]),
+    ]
+)

@@ -1,0 +1,139 @@
+import Foundation
+
+/// The architecture of a decoder-only transformer.
+///
+/// One struct covers both families Finch trains:
+/// - `gpt2`: LayerNorm, learned positions, GELU (tanh) MLP, biases everywhere, tied embeddings.
+/// - `llama` / `qwen2`: RMSNorm, rotary positions, SwiGLU MLP, grouped-query attention,
+///   optional q/k/v bias (always on for qwen2), untied head unless `tie_word_embeddings`.
+///
+/// It reads and writes Hugging Face `config.json`, using each family's own key names
+/// (`n_embd` for GPT-2, `hidden_size` for Llama), so a checkpoint directory is loadable
+/// by `transformers` and a `config.json` from the Hub loads here.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    public enum Family: String, Codable, Sendable { case gpt2, llama, qwen2 }
+
+    public var family: Family
+    public var vocabSize: Int
+    public var hiddenSize: Int
+    public var numLayers: Int
+    public var numHeads: Int
+    public var numKVHeads: Int
+    public var intermediateSize: Int
+    public var maxPositions: Int
+    public var normEps: Float
+    public var ropeTheta: Float
+    public var tieWordEmbeddings: Bool
+    public var attentionBias: Bool
+    public var bosTokenID: Int?
+    public var eosTokenID: Int?
+
+    public var headDim: Int { hiddenSize / numHeads }
+    public var kvDim: Int { numKVHeads * headDim }
+    public var isGPT2: Bool { family == .gpt2 }
+
+    public init(family: Family, vocabSize: Int, hiddenSize: Int, numLayers: Int, numHeads: Int,
+                numKVHeads: Int? = nil, intermediateSize: Int? = nil, maxPositions: Int,
+                normEps: Float? = nil, ropeTheta: Float = 10_000, tieWordEmbeddings: Bool? = nil,
+                attentionBias: Bool? = nil, bosTokenID: Int? = nil, eosTokenID: Int? = nil) {
+        self.family = family
+        self.vocabSize = vocabSize
+        self.hiddenSize = hiddenSize
+        self.numLayers = numLayers
+        self.numHeads = numHeads
+        self.numKVHeads = family == .gpt2 ? numHeads : (numKVHeads ?? numHeads)
+        self.intermediateSize = intermediateSize ?? (family == .gpt2 ? 4 * hiddenSize : (8 * hiddenSize / 3 + 63) / 64 * 64)
+        self.maxPositions = maxPositions
+        self.normEps = normEps ?? (family == .gpt2 ? 1e-5 : 1e-6)
+        self.ropeTheta = ropeTheta
+        self.tieWordEmbeddings = tieWordEmbeddings ?? (family == .gpt2)
+        self.attentionBias = attentionBias ?? (family != .llama)
+        self.bosTokenID = bosTokenID
+        self.eosTokenID = eosTokenID
+    }
+
+    /// Checks the shape rules the kernels rely on; the message names the offending key.
+    public func validate() throws {
+        func fail(_ key: String, _ why: String) -> ModelConfigError { .invalid(key: key, reason: why) }
+        if vocabSize <= 0 { throw fail("vocab_size", "must be positive") }
+        if hiddenSize <= 0 || numLayers <= 0 || numHeads <= 0 { throw fail(isGPT2 ? "n_embd/n_layer/n_head" : "hidden_size/num_hidden_layers/num_attention_heads", "must be positive") }
+        if hiddenSize % numHeads != 0 { throw fail(isGPT2 ? "n_head" : "num_attention_heads", "must divide the hidden size \(hiddenSize)") }
+        if numHeads % numKVHeads != 0 { throw fail("num_key_value_heads", "must divide num_attention_heads \(numHeads)") }
+        if !isGPT2 && headDim % 2 != 0 { throw fail("num_attention_heads", "rotary embeddings need an even head size, got \(headDim)") }
+        if maxPositions <= 0 { throw fail(isGPT2 ? "n_positions" : "max_position_embeddings", "must be positive") }
+    }
+
+    // MARK: Hugging Face config.json
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        func opt<T: Decodable>(_ k: String) throws -> T? { try c.decodeIfPresent(T.self, forKey: Key(k)) }
+        func req<T: Decodable>(_ k: String) throws -> T { try c.decode(T.self, forKey: Key(k)) }
+        let type: String = try opt("model_type") ?? "gpt2"
+        guard let family = Family(rawValue: type) else {
+            throw ModelConfigError.invalid(key: "model_type", reason: "unsupported '\(type)' (gpt2, llama, qwen2)")
+        }
+        if family == .gpt2 {
+            self.init(family: .gpt2, vocabSize: try req("vocab_size"), hiddenSize: try req("n_embd"),
+                      numLayers: try req("n_layer"), numHeads: try req("n_head"),
+                      intermediateSize: try opt("n_inner"), maxPositions: try opt("n_positions") ?? 1024,
+                      normEps: try opt("layer_norm_epsilon"), tieWordEmbeddings: try opt("tie_word_embeddings") ?? true,
+                      bosTokenID: try opt("bos_token_id"), eosTokenID: try opt("eos_token_id"))
+        } else {
+            self.init(family: family, vocabSize: try req("vocab_size"), hiddenSize: try req("hidden_size"),
+                      numLayers: try req("num_hidden_layers"), numHeads: try req("num_attention_heads"),
+                      numKVHeads: try opt("num_key_value_heads"), intermediateSize: try opt("intermediate_size"),
+                      maxPositions: try opt("max_position_embeddings") ?? 2048, normEps: try opt("rms_norm_eps"),
+                      ropeTheta: try opt("rope_theta") ?? 10_000, tieWordEmbeddings: try opt("tie_word_embeddings") ?? false,
+                      attentionBias: family == .qwen2 ? true : (try opt("attention_bias") ?? false),
+                      bosTokenID: try opt("bos_token_id"), eosTokenID: try opt("eos_token_id"))
+        }
+        try validate()
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(family.rawValue, forKey: Key("model_type"))
+        try c.encode(vocabSize, forKey: Key("vocab_size"))
+        try c.encode(tieWordEmbeddings, forKey: Key("tie_word_embeddings"))
+        try c.encodeIfPresent(bosTokenID, forKey: Key("bos_token_id"))
+        try c.encodeIfPresent(eosTokenID, forKey: Key("eos_token_id"))
+        if isGPT2 {
+            try c.encode(["GPT2LMHeadModel"], forKey: Key("architectures"))
+            try c.encode(hiddenSize, forKey: Key("n_embd"))
+            try c.encode(numLayers, forKey: Key("n_layer"))
+            try c.encode(numHeads, forKey: Key("n_head"))
+            try c.encode(intermediateSize, forKey: Key("n_inner"))
+            try c.encode(maxPositions, forKey: Key("n_positions"))
+            try c.encode(normEps, forKey: Key("layer_norm_epsilon"))
+            try c.encode("gelu_new", forKey: Key("activation_function"))
+        } else {
+            try c.encode([family == .llama ? "LlamaForCausalLM" : "Qwen2ForCausalLM"], forKey: Key("architectures"))
+            try c.encode(hiddenSize, forKey: Key("hidden_size"))
+            try c.encode(numLayers, forKey: Key("num_hidden_layers"))
+            try c.encode(numHeads, forKey: Key("num_attention_heads"))
+            try c.encode(numKVHeads, forKey: Key("num_key_value_heads"))
+            try c.encode(intermediateSize, forKey: Key("intermediate_size"))
+            try c.encode(maxPositions, forKey: Key("max_position_embeddings"))
+            try c.encode(normEps, forKey: Key("rms_norm_eps"))
+            try c.encode(ropeTheta, forKey: Key("rope_theta"))
+            try c.encode("silu", forKey: Key("hidden_act"))
+            if family == .llama { try c.encode(attentionBias, forKey: Key("attention_bias")) }
+        }
+    }
+}
+
+public enum ModelConfigError: Error, CustomStringConvertible {
+    case invalid(key: String, reason: String)
+    public var description: String {
+        switch self { case let .invalid(key, reason): return "model config key '\(key)': \(reason)" }
+    }
+}
