@@ -38,5 +38,8 @@ let package = Package(
         .testTarget(name: "FinchDataTests", dependencies: ["FinchData"]),
         .testTarget(name: "FinchDistributedTests", dependencies: ["FinchDistributed"]),
         .testTarget(name: "FinchTrainTests", dependencies: ["FinchTrain"]),
-    ]
+    ],
+    // Swift 5 mode: the kernels hand raw buffer pointers to parallel loops, which the
+    // Swift 6 checker cannot prove race-free; the kernels' own tests do that instead.
+    swiftLanguageModes: [.v5]
 )
