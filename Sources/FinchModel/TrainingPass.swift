@@ -1,0 +1,154 @@
+import FinchKernels
+
+/// Everything a training forward pass at batch B and length T saves for its backward pass,
+/// in one allocation with named views (N = B·T).
+final class ActivationStore {
+    let B: Int, T: Int
+    private let buffer: FlatBuffer
+    private let offsets: [String: Int]
+    private let perLayer: Int
+    let positions: [Int32]  // [N], t within each row
+
+    init(dims d: ModelDims, B: Int, T: Int) {
+        self.B = B; self.T = T
+        let N = B * T
+        var o = 0
+        var offsets: [String: Int] = [:]
+        func take(_ name: String, _ n: Int) { offsets[name] = o; o += n }
+        // per-layer slots, repeated L times
+        take("ln1", N * d.C); take("ln1Mean", N); take("ln1Rstd", N); take("qkv", N * d.qkv)
+        take("probs", B * d.nh * T * T); take("atty", N * d.attn); take("res2", N * d.C)
+        take("ln2", N * d.C); take("ln2Mean", N); take("ln2Rstd", N); take("fc", N * d.fc); take("act", N * d.I)
+        take("resid", N * d.C)
+        perLayer = o
+        o = perLayer * d.L
+        take("embedded", N * d.C)  // residual stream into layer 0
+        take("lnf", N * d.C); take("lnfMean", N); take("lnfRstd", N)
+        take("logits", N * d.V); take("logprobs", N); take("entropy", N)
+        buffer = FlatBuffer(count: o)
+        self.offsets = offsets
+        positions = (0..<N).map { Int32($0 % T) }
+    }
+
+    func at(_ name: String, layer: Int = 0) -> UnsafeMutablePointer<Float> {
+        buffer.pointer + offsets[name]! + layer * perLayer
+    }
+
+    func block(_ l: Int) -> BlockActivations {
+        BlockActivations(ln1: at("ln1", layer: l), ln1Mean: at("ln1Mean", layer: l), ln1Rstd: at("ln1Rstd", layer: l),
+                         qkv: at("qkv", layer: l), probs: at("probs", layer: l), atty: at("atty", layer: l),
+                         res2: at("res2", layer: l), ln2: at("ln2", layer: l), ln2Mean: at("ln2Mean", layer: l),
+                         ln2Rstd: at("ln2Rstd", layer: l), fc: at("fc", layer: l), act: at("act", layer: l))
+    }
+
+    /// Residual stream entering layer l (l = L is the output of the last block).
+    func residual(_ l: Int) -> UnsafeMutablePointer<Float> { l == 0 ? at("embedded") : at("resid", layer: l - 1) }
+}
+
+/// Gradient scratch for one block at a time, reused across layers.
+final class BackwardScratch {
+    private let buffer: FlatBuffer
+    let dres, dln, dqkv, datty, dfc, dact, attention: UnsafeMutablePointer<Float>
+
+    init(dims d: ModelDims, B: Int, T: Int) {
+        let N = B * T
+        let sizes = [N * d.C, N * d.C, N * d.qkv, N * d.attn, N * d.fc, N * d.I, T * T]
+        buffer = FlatBuffer(count: sizes.reduce(0, +))
+        var ptrs: [UnsafeMutablePointer<Float>] = []
+        var o = 0
+        for s in sizes { ptrs.append(buffer.pointer + o); o += s }
+        (dres, dln, dqkv, datty, dfc, dact, attention) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6])
+    }
+}
+
+/// The batched training pass: forward to per-token log-probabilities of the targets, and
+/// backward from any gradient of those log-probabilities (and, for RL, of the entropy).
+///
+/// SFT's cross-entropy, DPO's and PPO/GRPO's policy losses are all functions of per-token
+/// log-probs, so this one interface serves every algorithm.
+public final class TrainingPass {
+    public let model: Transformer
+    private var store: ActivationStore?
+    private var scratch: BackwardScratch?
+    private var tokens: [Int32] = []
+    private var targets: [Int32] = []
+    private var wantEntropy = false
+
+    public init(model: Transformer) { self.model = model }
+
+    /// Runs the model on tokens[B, T] (right-padded) and returns log p(targets[b, t] | tokens[b, ≤t])
+    /// for every position ([B·T]; 0 where the target is negative, i.e. padding), and the
+    /// entropy of each next-token distribution when asked.
+    public func forward(tokens: [Int32], targets: [Int32], batch B: Int, seqLen T: Int,
+                        entropy: Bool = false) -> (logprobs: [Float], entropy: [Float]?) {
+        precondition(tokens.count == B * T && targets.count == B * T, "forward: tokens and targets must be [B·T]")
+        precondition(T <= model.config.maxPositions, "forward: sequence length \(T) exceeds max positions \(model.config.maxPositions)")
+        let d = model.dims, N = B * T, p = model.params.pointer
+        if store?.B != B || store?.T != T {
+            store = ActivationStore(dims: d, B: B, T: T)
+            scratch = BackwardScratch(dims: d, B: B, T: T)
+        }
+        let s = store!
+        self.tokens = tokens
+        self.targets = targets
+        wantEntropy = entropy
+        s.positions.withUnsafeBufferPointer { pos in
+            tokens.withUnsafeBufferPointer { tok in
+                embeddingForward(out: s.residual(0), tokens: tok.baseAddress!, positions: pos.baseAddress!,
+                                 wte: p + model.wte, wpe: model.wpe.map { UnsafePointer(p + $0) }, N: N, C: d.C)
+            }
+            for l in 0..<d.L {
+                model.blockForward(model.layers[l], inp: s.residual(l), out: s.residual(l + 1), a: s.block(l),
+                                   positions: pos.baseAddress!, kv: .fused(batch: B, seqLen: T), N: N)
+            }
+        }
+        model.norm(out: s.at("lnf"), mean: s.at("lnfMean"), rstd: s.at("lnfRstd"), inp: s.residual(d.L),
+                   w: model.lnfW, b: model.lnfB, N: N)
+        matmulForward(out: s.at("logits"), inp: s.at("lnf"), weight: p + model.lmHead, bias: nil, N: N, C: d.C, OC: d.V)
+        targets.withUnsafeBufferPointer { tgt in
+            logSoftmaxForward(logits: s.at("logits"), targets: tgt.baseAddress!, logprobs: s.at("logprobs"),
+                              entropy: entropy ? s.at("entropy") : nil, N: N, V: d.V)
+        }
+        let lp = Array(UnsafeBufferPointer(start: s.at("logprobs"), count: N))
+        return (lp, entropy ? Array(UnsafeBufferPointer(start: s.at("entropy"), count: N)) : nil)
+    }
+
+    /// Accumulates into `model.grads` the gradient of a loss whose derivative with respect to
+    /// each position's log-prob is `dlogprobs` [B·T] (and to its entropy, `dentropy`).
+    /// Must follow `forward`; it consumes the saved probabilities.
+    public func backward(dlogprobs: [Float], dentropy: [Float]? = nil) {
+        guard let s = store, let sc = scratch else { preconditionFailure("backward called before forward") }
+        precondition(dentropy == nil || wantEntropy, "backward: entropy gradient needs forward(entropy: true)")
+        let d = model.dims, B = s.B, T = s.T, N = B * T, p = model.params.pointer, g = model.grads.pointer
+        targets.withUnsafeBufferPointer { tgt in
+            dlogprobs.withUnsafeBufferPointer { dl in
+                if let dentropy {
+                    dentropy.withUnsafeBufferPointer { de in
+                        logSoftmaxBackward(probs: s.at("logits"), targets: tgt.baseAddress!, dlogprobs: dl.baseAddress!,
+                                           dentropy: de.baseAddress!, entropy: s.at("entropy"), N: N, V: d.V)
+                    }
+                } else {
+                    logSoftmaxBackward(probs: s.at("logits"), targets: tgt.baseAddress!, dlogprobs: dl.baseAddress!,
+                                       dentropy: nil, entropy: nil, N: N, V: d.V)
+                }
+            }
+        }
+        let dlogits = s.at("logits")
+        sc.dln.update(repeating: 0, count: N * d.C)
+        matmulBackward(dinp: sc.dln, dweight: g + model.lmHead, dbias: nil, dout: dlogits, inp: s.at("lnf"),
+                       weight: p + model.lmHead, N: N, C: d.C, OC: d.V)
+        sc.dres.update(repeating: 0, count: N * d.C)
+        model.normBackward(dinp: sc.dres, dout: sc.dln, inp: s.residual(d.L), mean: s.at("lnfMean"),
+                           rstd: s.at("lnfRstd"), w: model.lnfW, b: model.lnfB, N: N)
+        s.positions.withUnsafeBufferPointer { pos in
+            for l in stride(from: d.L - 1, through: 0, by: -1) {
+                model.blockBackward(model.layers[l], inp: s.residual(l), a: s.block(l), positions: pos.baseAddress!,
+                                    B: B, T: T, dres: sc.dres, s: sc)
+            }
+            tokens.withUnsafeBufferPointer { tok in
+                embeddingBackward(dwte: g + model.wte, dwpe: model.wpe.map { g + $0 }, dout: sc.dres,
+                                  tokens: tok.baseAddress!, positions: pos.baseAddress!, N: N, C: d.C)
+            }
+        }
+    }
+}
