@@ -24,7 +24,7 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .target(name: "FinchKernels", dependencies: ["COpenBLAS"], swiftSettings: optimize),
         .target(name: "FinchModel", dependencies: ["FinchKernels"], swiftSettings: optimize),
-        .target(name: "FinchData", dependencies: ["FinchModel"], swiftSettings: optimize),
+        .target(name: "FinchData", dependencies: ["FinchKernels", "FinchModel"], swiftSettings: optimize),
         .target(name: "FinchDistributed", dependencies: ["CMPI", "FinchKernels"], swiftSettings: optimize),
         .target(name: "FinchTrain",
                 dependencies: ["FinchKernels", "FinchModel", "FinchData", "FinchDistributed", "Yams"],

@@ -2,25 +2,54 @@ import Foundation
 
 /// GELU, tanh form (GPT-2's `gelu_new`): out = ½x(1 + tanh(√(2/π)(x + 0.044715x³))).  inp/out: [N]
 public func geluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int) {
-    let k: Float = (2 / Float.pi).squareRoot()
-    parallelFor(N, minPerThread: 1 << 14) { i in
-        let x = inp[i]
-        out[i] = 0.5 * x * (1 + tanhf(k * (x + 0.044715 * x * x * x)))
+    parallelChunks(N, minPerThread: 1 << 14) { lo, hi in
+        var i = lo
+        let src = UnsafeRawPointer(inp), dst = UnsafeMutableRawPointer(out)
+        while i + 8 <= hi {
+            let x = src.loadUnaligned(fromByteOffset: i * 4, as: Float8.self)
+            dst.storeBytes(of: geluValue(x), toByteOffset: i * 4, as: Float8.self)
+            i += 8
+        }
+        while i < hi { out[i] = geluValue(Float8(repeating: inp[i]))[0]; i += 1 }
     }
 }
 
 /// dinp[N] += dout · GELU'(inp)
 public func geluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                          dout: UnsafePointer<Float>, N: Int) {
-    let k: Float = (2 / Float.pi).squareRoot()
-    parallelFor(N, minPerThread: 1 << 14) { i in
-        let x = inp[i]
-        let u = k * (x + 0.044715 * x * x * x)
-        let t = tanhf(u)
-        let sech2 = 1 - t * t
-        let g = 0.5 * (1 + t) + 0.5 * x * sech2 * k * (1 + 3 * 0.044715 * x * x)
-        dinp[i] += g * dout[i]
+    parallelChunks(N, minPerThread: 1 << 14) { lo, hi in
+        var i = lo
+        let src = UnsafeRawPointer(inp), d = UnsafeRawPointer(dout), dst = UnsafeMutableRawPointer(dinp)
+        while i + 8 <= hi {
+            let x = src.loadUnaligned(fromByteOffset: i * 4, as: Float8.self)
+            let g = d.loadUnaligned(fromByteOffset: i * 4, as: Float8.self)
+            let acc = dst.loadUnaligned(fromByteOffset: i * 4, as: Float8.self)
+            dst.storeBytes(of: acc + geluDerivative(x) * g, toByteOffset: i * 4, as: Float8.self)
+            i += 8
+        }
+        while i < hi { dinp[i] += geluDerivative(Float8(repeating: inp[i]))[0] * dout[i]; i += 1 }
     }
+}
+
+private let geluK: Float = 0.797_884_56  // √(2/π)
+
+@inline(__always) private func geluInner(_ x: Float8) -> Float8 {
+    let x2: Float8 = x * x
+    let poly: Float8 = x + 0.044715 * x2 * x
+    return fastTanh(geluK * poly)
+}
+
+@inline(__always) private func geluValue(_ x: Float8) -> Float8 {
+    let t = geluInner(x)
+    return 0.5 * x * (1 + t)
+}
+
+@inline(__always) private func geluDerivative(_ x: Float8) -> Float8 {
+    let t = geluInner(x)
+    let x2: Float8 = x * x
+    let dpoly: Float8 = geluK * (1 + 3 * 0.044715 * x2)
+    let sech2: Float8 = 1 - t * t
+    return 0.5 * (1 + t) + 0.5 * x * sech2 * dpoly
 }
 
 /// SwiGLU (Llama's MLP gate): out[N, H] = silu(gate) · up, where inp[N, 2H] holds the gate
@@ -31,7 +60,7 @@ public func swigluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
         let g = inp + n * 2 * H, u = g + H, o = out + n * H
         for h in 0..<H {
             let x = g[h]
-            o[h] = x / (1 + expf(-x)) * u[h]
+            o[h] = x / (1 + fastExp(-x)) * u[h]
         }
     }
 }
@@ -44,7 +73,7 @@ public func swigluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer
         let dg = dinp + n * 2 * H, du = dg + H
         for h in 0..<H {
             let x = g[h]
-            let sig = 1 / (1 + expf(-x))
+            let sig = 1 / (1 + fastExp(-x))
             let silu = x * sig
             du[h] += silu * d[h]
             dg[h] += u[h] * d[h] * sig * (1 + x * (1 - sig))

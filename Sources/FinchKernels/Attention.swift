@@ -77,13 +77,10 @@ public func attentionForward(out: UnsafeMutablePointer<Float>, probs: UnsafeMuta
 /// Softmax over the first `visible` entries of a row; entries up to `width` are zeroed.
 @inline(__always)
 func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, visible: Int, width: Int) {
-    var m = -Float.infinity
-    for j in 0..<visible { m = max(m, row[j]) }
-    var sum: Float = 0
-    for j in 0..<visible { let e = expf(row[j] - m); row[j] = e; sum += e }
-    let inv = 1 / sum
+    let m = rowMax(row, visible)
+    let inv = 1 / expShiftedSum(row, visible, shift: m)
     for j in 0..<visible { row[j] *= inv }
-    for j in visible..<max(visible, width) { row[j] = 0 }
+    if width > visible { (row + visible).update(repeating: 0, count: width - visible) }
 }
 
 /// Backward of `attentionForward` for the training layout (past = 0).

@@ -11,15 +11,14 @@ public func logSoftmaxForward(logits: UnsafeMutablePointer<Float>, targets: Unsa
                               N: Int, V: Int) {
     parallelFor(N, minPerThread: 2) { n in
         let z = logits + n * V
-        var m = -Float.infinity
-        for j in 0..<V { m = max(m, z[j]) }
-        var sum: Float = 0
-        for j in 0..<V { let e = expf(z[j] - m); z[j] = e; sum += e }
+        let t = Int(targets[n])
+        let target = t >= 0 ? z[t] : 0
+        let m = rowMax(z, V)
+        let sum = expShiftedSum(z, V, shift: m)
         let logSum = logf(sum)
         let inv = 1 / sum
-        let t = Int(targets[n])
-        // log p_t = (z_t − m) − log Σ, taken from the exponent so a tiny probability keeps its precision
-        logprobs[n] = t >= 0 ? logf(z[t]) - logSum : 0
+        // log p_t = (z_t − m) − log Σ, from the logit itself so a tiny probability keeps its precision
+        logprobs[n] = t >= 0 ? target - m - logSum : 0
         for j in 0..<V { z[j] *= inv }
         if let entropy {
             var h: Float = 0
@@ -38,8 +37,8 @@ public func logSoftmaxBackward(probs: UnsafeMutablePointer<Float>, targets: Unsa
                                entropy: UnsafePointer<Float>?, N: Int, V: Int) {
     parallelFor(N, minPerThread: 2) { n in
         let p = probs + n * V
-        let g = dlogprobs[n]
         let t = Int(targets[n])
+        let g = t >= 0 ? dlogprobs[n] : 0  // a position with no target has no log-prob to move
         let ge = dentropy?[n] ?? 0
         if ge != 0, let entropy {
             let h = entropy[n]

@@ -31,3 +31,16 @@ public func parallelFor(_ n: Int, minPerThread: Int = 1, _ body: (Int) -> Void) 
         }
     }
 }
+
+/// Runs `body(lo, hi)` over contiguous chunks of 0..<n, one per thread, for elementwise
+/// kernels whose inner loop vectorises.
+@inline(__always)
+public func parallelChunks(_ n: Int, minPerThread: Int, _ body: (Int, Int) -> Void) {
+    let threads = min(KernelThreads.count, n / max(1, minPerThread))
+    if threads <= 1 { body(0, n); return }
+    withoutActuallyEscaping(body) { body in
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            body(n * t / threads, n * (t + 1) / threads)
+        }
+    }
+}
