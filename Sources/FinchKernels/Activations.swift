@@ -33,23 +33,21 @@ public func geluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
 
 private let geluK: Float = 0.797_884_56  // √(2/π)
 
-@inline(__always) private func geluInner(_ x: Float8) -> Float8 {
+/// ½(1 + tanh u) = σ(2u): computing GELU through the sigmoid avoids the cancellation of
+/// 1 + tanh u for negative inputs, where tanh u ≈ −1.
+@inline(__always) private func geluGate(_ x: Float8) -> Float8 {
     let x2: Float8 = x * x
-    let poly: Float8 = x + 0.044715 * x2 * x
-    return fastTanh(geluK * poly)
+    let u: Float8 = geluK * (x + 0.044715 * x2 * x)
+    return 1 / (1 + fastExp(-2 * u))
 }
 
-@inline(__always) private func geluValue(_ x: Float8) -> Float8 {
-    let t = geluInner(x)
-    return 0.5 * x * (1 + t)
-}
+@inline(__always) private func geluValue(_ x: Float8) -> Float8 { x * geluGate(x) }
 
 @inline(__always) private func geluDerivative(_ x: Float8) -> Float8 {
-    let t = geluInner(x)
+    let s = geluGate(x)
     let x2: Float8 = x * x
-    let dpoly: Float8 = geluK * (1 + 3 * 0.044715 * x2)
-    let sech2: Float8 = 1 - t * t
-    return 0.5 * (1 + t) + 0.5 * x * sech2 * dpoly
+    let du: Float8 = geluK * (1 + 3 * 0.044715 * x2)
+    return s + 2 * x * s * (1 - s) * du
 }
 
 /// SwiGLU (Llama's MLP gate): out[N, H] = silu(gate) · up, where inp[N, 2H] holds the gate
