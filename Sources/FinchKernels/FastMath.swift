@@ -8,11 +8,19 @@ public typealias Float8 = SIMD8<Float>
 
 /// e^x for 8 lanes: x = k·ln2 + r with |r| ≤ ln2/2, e^r by its degree-7 Taylor polynomial, 2^k by
 /// building the exponent bits. Inputs below −87 flush to 0 (as expf's result does near there).
+///
+/// k is rounded with the 1.5·2²³ trick (adding it leaves round(x·log₂e) in the low mantissa
+/// bits) because Swift's generic SIMD float→int conversion is not vectorised.
 @inline(__always)
 public func fastExp(_ x: Float8) -> Float8 {
-    let clamped = x.clamped(lowerBound: Float8(repeating: -87.3), upperBound: Float8(repeating: 88.7))
-    let k = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
-    let r = clamped - k * 0.693_145_75 - k * 1.428_606_8e-6
+    let lo = Float8(repeating: -87.3), hi = Float8(repeating: 88.7)
+    var c = x
+    c.replace(with: lo, where: x .< lo)
+    c.replace(with: hi, where: x .> hi)
+    let magic: Float = 12_582_912  // 1.5 · 2²³
+    let shifted = c * 1.442_695_04 + magic
+    let k = shifted - magic
+    let r = c - k * 0.693_145_75 - k * 1.428_606_8e-6
     var p = Float8(repeating: 1.0 / 5040)
     p = p * r + 1.0 / 720
     p = p * r + 1.0 / 120
@@ -21,15 +29,15 @@ public func fastExp(_ x: Float8) -> Float8 {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let bits = (SIMD8<Int32>(k, rounding: .towardZero) &+ 127) &<< 23
+    let kInt = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    let bits = (kInt &+ 127) &<< 23
     return p * unsafeBitCast(bits, to: Float8.self)
 }
 
 /// tanh for 8 lanes as 1 − 2/(e^{2x} + 1), exact in the limits (±1) and odd-symmetric.
 @inline(__always)
 public func fastTanh(_ x: Float8) -> Float8 {
-    let e = fastExp(2 * x.clamped(lowerBound: Float8(repeating: -15), upperBound: Float8(repeating: 15)))
-    return 1 - 2 / (e + 1)
+    return 1 - 2 / (fastExp(2 * x) + 1)
 }
 
 /// Scalar forms for loop tails, so a row's last elements round like its first.
