@@ -50,26 +50,26 @@ public func attentionForward(out: UnsafeMutablePointer<Float>, probs: UnsafeMuta
                              q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                              past: [Int]? = nil, shape s: AttentionShape) {
     let Tq = s.queries, L = s.keyCapacity, hd = s.headDim
-    for b in 0..<s.batch {
-        let p0 = past?[b] ?? 0
-        let keys = p0 + Tq
-        precondition(keys <= L, "attention: \(keys) keys exceed capacity \(L)")
-        for h in 0..<s.numHeads {
-            let kvh = h / s.groupSize
-            let qh = q + b * s.qBatchStride + h * hd
-            let kh = k + b * s.kvBatchStride + kvh * hd
-            let vh = v + b * s.kvBatchStride + kvh * hd
-            let P = probs + ((b * s.numHeads + h) * Tq) * L
-            // S[Tq, keys] = scale · Q · Kᵀ
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(Tq), Int32(keys), Int32(hd),
-                        s.scale, qh, Int32(s.qTokenStride), kh, Int32(s.kvTokenStride), 0, P, Int32(L))
-            parallelFor(Tq, minPerThread: 32) { i in
-                softmaxCausalRow(P + i * L, visible: p0 + i + 1, width: keys)
+    for b in 0..<s.batch { precondition((past?[b] ?? 0) + Tq <= L, "attention: row \(b) needs more than \(L) key slots") }
+    KernelThreads.withSerialBLAS {
+        parallelFor(s.batch * s.numKVHeads) { unit in
+            let b = unit / s.numKVHeads, kvh = unit % s.numKVHeads
+            let p0 = past?[b] ?? 0
+            let keys = p0 + Tq
+            for h in (kvh * s.groupSize)..<((kvh + 1) * s.groupSize) {
+                let qh = q + b * s.qBatchStride + h * hd
+                let kh = k + b * s.kvBatchStride + kvh * hd
+                let vh = v + b * s.kvBatchStride + kvh * hd
+                let P = probs + ((b * s.numHeads + h) * Tq) * L
+                // S[Tq, keys] = scale · Q · Kᵀ
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(Tq), Int32(keys), Int32(hd),
+                            s.scale, qh, Int32(s.qTokenStride), kh, Int32(s.kvTokenStride), 0, P, Int32(L))
+                for i in 0..<Tq { softmaxCausalRow(P + i * L, visible: p0 + i + 1, width: keys) }
+                // out[Tq, hd] = P · V
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(Tq), Int32(hd), Int32(keys),
+                            1, P, Int32(L), vh, Int32(s.kvTokenStride), 0,
+                            out + b * Tq * s.outRow + h * hd, Int32(s.outRow))
             }
-            // out[Tq, hd] = P · V
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(Tq), Int32(hd), Int32(keys),
-                        1, P, Int32(L), vh, Int32(s.kvTokenStride), 0,
-                        out + b * Tq * s.outRow + h * hd, Int32(s.outRow))
         }
     }
 }
@@ -85,40 +85,54 @@ func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, visible: Int, width: I
 
 /// Backward of `attentionForward` for the training layout (past = 0).
 /// Accumulates into dq, dk, dv (same layout and strides as q, k, v).
-/// scratch: [Tq, keyCapacity] floats.
+/// scratch: [KernelThreads.count, T, keyCapacity] floats, one slab per thread.
+/// Work is split over (row, kv head) so that no two threads add into the same dk/dv.
 public func attentionBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
                               dv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                               dout: UnsafePointer<Float>, probs: UnsafePointer<Float>,
                               q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                               shape s: AttentionShape) {
     let T = s.queries, L = s.keyCapacity, hd = s.headDim
-    for b in 0..<s.batch {
-        for h in 0..<s.numHeads {
-            let kvh = h / s.groupSize
-            let qOff = b * s.qBatchStride + h * hd
-            let kvOff = b * s.kvBatchStride + kvh * hd
-            let P = probs + ((b * s.numHeads + h) * T) * L
-            let dO = dout + b * T * s.outRow + h * hd
-            let dP = scratch
-            // dP[T, T] = dO · Vᵀ
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hd),
-                        1, dO, Int32(s.outRow), v + kvOff, Int32(s.kvTokenStride), 0, dP, Int32(L))
-            // dV[T, hd] += Pᵀ · dO
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hd), Int32(T),
-                        1, P, Int32(L), dO, Int32(s.outRow), 1, dv + kvOff, Int32(s.kvTokenStride))
-            // dS = P ⊙ (dP − rowsum(P ⊙ dP)), in place in dP
-            parallelFor(T, minPerThread: 32) { i in
-                let p = P + i * L, d = dP + i * L
-                var dot: Float = 0
-                for j in 0...i { dot += p[j] * d[j] }
-                for j in 0...i { d[j] = p[j] * (d[j] - dot) }
-                for j in (i + 1)..<max(i + 1, T) { d[j] = 0 }
+    let units = s.batch * s.numKVHeads, threads = min(KernelThreads.count, units)
+    KernelThreads.withSerialBLAS {
+        parallelFor(threads) { t in
+            let dP = scratch + t * T * L
+            for unit in (units * t / threads)..<(units * (t + 1) / threads) {
+                let b = unit / s.numKVHeads, kvh = unit % s.numKVHeads
+                let kvOff = b * s.kvBatchStride + kvh * hd
+                for h in (kvh * s.groupSize)..<((kvh + 1) * s.groupSize) {
+                    let qOff = b * s.qBatchStride + h * hd
+                    headBackward(dq: dq + qOff, dk: dk + kvOff, dv: dv + kvOff, dP: dP,
+                                 dO: dout + b * T * s.outRow + h * hd, P: probs + ((b * s.numHeads + h) * T) * L,
+                                 q: q + qOff, k: k + kvOff, v: v + kvOff, shape: s)
+                }
             }
-            // dQ += scale · dS · K ;  dK += scale · dSᵀ · Q
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hd), Int32(T),
-                        s.scale, dP, Int32(L), k + kvOff, Int32(s.kvTokenStride), 1, dq + qOff, Int32(s.qTokenStride))
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hd), Int32(T),
-                        s.scale, dP, Int32(L), q + qOff, Int32(s.qTokenStride), 1, dk + kvOff, Int32(s.kvTokenStride))
         }
     }
+}
+
+/// One head's backward: dP[T, T] is scratch; dq/dk/dv, q/k/v point at the head's first column.
+@inline(__always)
+private func headBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
+                          dv: UnsafeMutablePointer<Float>, dP: UnsafeMutablePointer<Float>,
+                          dO: UnsafePointer<Float>, P: UnsafePointer<Float>,
+                          q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                          shape s: AttentionShape) {
+    let T = Int32(s.queries), L = Int32(s.keyCapacity), hd = Int32(s.headDim)
+    let ldq = Int32(s.qTokenStride), ldkv = Int32(s.kvTokenStride), ldo = Int32(s.outRow)
+    // dP[T, T] = dO · Vᵀ
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, 1, dO, ldo, v, ldkv, 0, dP, L)
+    // dV[T, hd] += Pᵀ · dO
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1, P, L, dO, ldo, 1, dv, ldkv)
+    // dS = P ⊙ (dP − rowsum(P ⊙ dP)), in place in dP; the masked upper triangle is zero
+    for i in 0..<s.queries {
+        let p = P + i * s.keyCapacity, d = dP + i * s.keyCapacity
+        var dot: Float = 0
+        for j in 0...i { dot += p[j] * d[j] }
+        for j in 0...i { d[j] = p[j] * (d[j] - dot) }
+        if i + 1 < s.queries { (d + i + 1).update(repeating: 0, count: s.queries - i - 1) }
+    }
+    // dQ += scale · dS · K ;  dK += scale · dSᵀ · Q
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, s.scale, dP, L, k, ldkv, 1, dq, ldq)
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, s.scale, dP, L, q, ldq, 1, dk, ldkv)
 }

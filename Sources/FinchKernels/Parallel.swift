@@ -13,6 +13,15 @@ public enum KernelThreads {
         count = max(1, n)
         openblas_set_num_threads(Int32(count))
     }
+
+    /// Runs `body` with OpenBLAS on one thread, for loops that are themselves parallel over many
+    /// small matrix products (attention heads): nested threading would only add hand-offs.
+    public static func withSerialBLAS<R>(_ body: () throws -> R) rethrows -> R {
+        if count == 1 { return try body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(count)) }
+        return try body()
+    }
 }
 
 /// Runs `body(i)` for `i in 0..<n`, split into contiguous chunks over `KernelThreads.count`

@@ -48,11 +48,13 @@ final class ActivationStore {
 /// Gradient scratch for one block at a time, reused across layers.
 final class BackwardScratch {
     private let buffer: FlatBuffer
+    /// Attention keeps one [T, T] slab per kernel thread, so the scratch is tied to the thread count.
+    let threads = KernelThreads.count
     let dres, dln, dqkv, datty, dfc, dact, attention: UnsafeMutablePointer<Float>
 
     init(dims d: ModelDims, B: Int, T: Int) {
         let N = B * T
-        let sizes = [N * d.C, N * d.C, N * d.qkv, N * d.attn, N * d.fc, N * d.I, T * T]
+        let sizes = [N * d.C, N * d.C, N * d.qkv, N * d.attn, N * d.fc, N * d.I, KernelThreads.count * T * T]
         buffer = FlatBuffer(count: sizes.reduce(0, +))
         var ptrs: [UnsafeMutablePointer<Float>] = []
         var o = 0
@@ -84,7 +86,7 @@ public final class TrainingPass {
         precondition(tokens.count == B * T && targets.count == B * T, "forward: tokens and targets must be [B·T]")
         precondition(T <= model.config.maxPositions, "forward: sequence length \(T) exceeds max positions \(model.config.maxPositions)")
         let d = model.dims, N = B * T, p = model.params.pointer
-        if store?.B != B || store?.T != T {
+        if store?.B != B || store?.T != T || scratch?.threads != KernelThreads.count {
             store = ActivationStore(dims: d, B: B, T: T)
             scratch = BackwardScratch(dims: d, B: B, T: T)
         }
