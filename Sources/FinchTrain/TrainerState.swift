@@ -1,0 +1,19 @@
+/// What an SFT run needs, beyond weights and optimizer moments, to continue exactly where it
+/// stopped: the step, the position in the data stream, and the optimizer's step count.
+///
+/// The data order is a pure function of (seed, global sample index), so the index alone
+/// restores it: no iterator state to save, and any number of ranks can resume from it.
+public struct SFTTrainerState: Codable, Equatable, Sendable {
+    /// Updates completed.
+    public var step: Int
+    /// Samples consumed from the training stream (the next batch starts here).
+    public var globalSample: Int
+    /// AdamW's bias-correction step count.
+    public var optimizerStep: Int
+    /// Seconds of training before this checkpoint, so ETAs and throughput survive resumes.
+    public var elapsedSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case step, globalSample = "global_sample", optimizerStep = "optimizer_step", elapsedSeconds = "elapsed_seconds"
+    }
+}
