@@ -51,25 +51,14 @@ public struct CheckpointStore: Sendable {
             throw CheckpointError(path: staging.path, reason: "cannot create: \(error.localizedDescription)")
         }
 
-        let modelURL = staging.appendingPathComponent(CheckpointLayout.modelFile)
-        try SafeTensorsWriter.write(model, metadata: ["format": "pt"], to: modelURL)
-        try DurableFiles.sync(modelURL, isDirectory: false)
-        let optimizerURL = staging.appendingPathComponent(CheckpointLayout.optimizerFile)
-        try SafeTensorsWriter.write(optimizer, metadata: ["format": "pt"], to: optimizerURL)
-        try DurableFiles.sync(optimizerURL, isDirectory: false)
-        let stateFile = TrainerStateFile(formatVersion: TrainerStateFile<TrainerState>.currentFormatVersion,
-                                         step: step, state: trainerState)
-        try DurableFiles.write(try stateFile.encoded(),
-                               to: staging.appendingPathComponent(CheckpointLayout.trainerStateFile))
-        try DurableFiles.write(Data(runConfigYAML.utf8), to: staging.appendingPathComponent(CheckpointLayout.runConfigFile))
-        try DurableFiles.write(modelConfigJSON, to: staging.appendingPathComponent(CheckpointLayout.modelConfigFile))
-        for extra in extraFiles {
-            try DurableFiles.write(extra.contents, to: staging.appendingPathComponent(extra.name))
+        do {
+            try writeContents(into: staging, step: step, model: model, optimizer: optimizer, trainerState: trainerState,
+                              runConfigYAML: runConfigYAML, modelConfigJSON: modelConfigJSON, extraFiles: extraFiles)
+        } catch {
+            // A failed save (often a full disk) should not also keep gigabytes of staging.
+            try? FileManager.default.removeItem(at: staging)
+            throw error
         }
-        let manifest = try CheckpointManifest.describing(CheckpointLayout.requiredFiles + extraFiles.map(\.name),
-                                                         in: staging, step: step)
-        try DurableFiles.write(try manifest.encoded(), to: staging.appendingPathComponent(CheckpointLayout.manifestFile))
-        try DurableFiles.sync(staging, isDirectory: true)
 
         let final = root.appendingPathComponent(name)
         try moveIntoPlace(staging, replacing: final)
@@ -87,6 +76,38 @@ public struct CheckpointStore: Sendable {
     }
 
     // MARK: Saving
+
+    /// Writes and syncs every file of the checkpoint into `staging`, the manifest last.
+    private func writeContents<TrainerState: Encodable>(
+        into staging: URL, step: Int, model: [SafeTensorsWriter.Tensor], optimizer: [SafeTensorsWriter.Tensor],
+        trainerState: TrainerState, runConfigYAML: String, modelConfigJSON: Data,
+        extraFiles: [(name: String, contents: Data)]
+    ) throws {
+        for (file, tensors) in [(CheckpointLayout.modelFile, model), (CheckpointLayout.optimizerFile, optimizer)] {
+            let url = staging.appendingPathComponent(file)
+            try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: url)
+            try DurableFiles.sync(url, isDirectory: false)
+        }
+        let stateURL = staging.appendingPathComponent(CheckpointLayout.trainerStateFile)
+        let stateFile = TrainerStateFile(formatVersion: TrainerStateFile<TrainerState>.currentFormatVersion,
+                                         step: step, state: trainerState)
+        let stateJSON: Data
+        do {
+            stateJSON = try stateFile.encoded()
+        } catch {
+            throw CheckpointError(path: stateURL.path, reason: "cannot encode the trainer state: \(error)")
+        }
+        try DurableFiles.write(stateJSON, to: stateURL)
+        try DurableFiles.write(Data(runConfigYAML.utf8), to: staging.appendingPathComponent(CheckpointLayout.runConfigFile))
+        try DurableFiles.write(modelConfigJSON, to: staging.appendingPathComponent(CheckpointLayout.modelConfigFile))
+        for extra in extraFiles {
+            try DurableFiles.write(extra.contents, to: staging.appendingPathComponent(extra.name))
+        }
+        let manifest = try CheckpointManifest.describing(CheckpointLayout.requiredFiles + extraFiles.map(\.name),
+                                                         in: staging, step: step)
+        try DurableFiles.write(try manifest.encoded(), to: staging.appendingPathComponent(CheckpointLayout.manifestFile))
+        try DurableFiles.sync(staging, isDirectory: true)
+    }
 
     private func checkExtraFileNames(_ names: [String]) throws {
         let reserved = Set(CheckpointLayout.requiredFiles + [CheckpointLayout.manifestFile])

@@ -6,6 +6,12 @@ import Foundation
 struct TrainerStateFile<State> {
     static var currentFormatVersion: Int { 1 }
 
+    /// Non-finite floats are spelled out rather than rejected: a diverged run's NaN loss
+    /// must not make its checkpoint unsavable.
+    fileprivate static var nonFiniteSpelling: (positiveInfinity: String, negativeInfinity: String, nan: String) {
+        ("Infinity", "-Infinity", "NaN")
+    }
+
     var formatVersion: Int
     var step: Int
     var state: State
@@ -19,6 +25,9 @@ extension TrainerStateFile: Encodable where State: Encodable {
     func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let spelling = Self.nonFiniteSpelling
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: spelling.positiveInfinity, negativeInfinity: spelling.negativeInfinity, nan: spelling.nan)
         return try encoder.encode(self)
     }
 }
@@ -33,7 +42,11 @@ extension TrainerStateFile: Decodable where State: Decodable {
             guard version == currentFormatVersion else {
                 throw CheckpointError(path: url.path, reason: "format_version \(version) is not supported (expected \(currentFormatVersion))")
             }
-            return try JSONDecoder().decode(TrainerStateFile<State>.self, from: data)
+            let decoder = JSONDecoder()
+            let spelling = Self.nonFiniteSpelling
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+                positiveInfinity: spelling.positiveInfinity, negativeInfinity: spelling.negativeInfinity, nan: spelling.nan)
+            return try decoder.decode(TrainerStateFile<State>.self, from: data)
         } catch let error as CheckpointError {
             throw error
         } catch {

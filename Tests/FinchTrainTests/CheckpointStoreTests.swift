@@ -85,6 +85,31 @@ final class CheckpointStoreTests: XCTestCase {
         XCTAssertThrowsError(try save(store, step: 1, value: 0, extra: [("../escape", Data())]))
     }
 
+    func testNonFiniteTrainerStateValuesSurvive() throws {
+        let store = CheckpointStore(root: root, keepLast: 0)
+        let values: [Float] = [1]
+        let directory = try values.withUnsafeBufferPointer { buffer in
+            try store.save(step: 1, model: [.init(name: "w", shape: [1], data: buffer)], optimizer: [],
+                           trainerState: ["loss": Double.nan, "best": -Double.infinity], runConfigYAML: "",
+                           modelConfigJSON: Data("{}".utf8))
+        }
+        let state = try LoadedCheckpoint<[String: Double]>(directory: directory).state
+        XCTAssertEqual(state["loss"]?.isNaN, true)
+        XCTAssertEqual(state["best"], -.infinity)
+    }
+
+    func testFailedSaveLeavesNothingBehind() throws {
+        let store = CheckpointStore(root: root, keepLast: 0)
+        let values: [Float] = [1, 2, 3]
+        XCTAssertThrowsError(try values.withUnsafeBufferPointer { buffer in
+            try store.save(step: 1, model: [.init(name: "w", shape: [2], data: buffer)], optimizer: [],
+                           trainerState: 0, runConfigYAML: "", modelConfigJSON: Data())
+        }) { error in
+            XCTAssertTrue("\(error)".contains("model.safetensors"), "\(error)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.path), [])
+    }
+
     // MARK: Crashes and damage
 
     func testAutoResumeSkipsUnfinishedAndDamagedCheckpoints() throws {
