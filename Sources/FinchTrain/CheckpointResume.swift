@@ -1,0 +1,52 @@
+import Foundation
+
+/// Where to resume from: a checkpoint directory, or none, plus why newer ones were passed over.
+public struct ResumePoint: Sendable {
+    /// The checkpoint to load, or nil to start fresh.
+    public let checkpoint: URL?
+    /// One message per newer checkpoint that failed verification, naming the file at fault;
+    /// the caller should show them, since they usually mean a crash or a full disk.
+    public let skipped: [String]
+}
+
+extension CheckpointStore {
+    /// Chooses the checkpoint to resume from.
+    ///
+    /// - `"auto"`: the newest step directory in the root that verifies, skipping (and
+    ///   reporting) damaged or unfinished ones; nil checkpoint when there is none.
+    /// - anything else: a checkpoint directory path, which must verify or this throws an
+    ///   error naming the file at fault.
+    public func resolve(resume: String) throws -> ResumePoint {
+        guard resume == "auto" else {
+            let directory = URL(fileURLWithPath: resume)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw CheckpointError(path: directory.path, reason: "no such checkpoint directory")
+            }
+            try Self.verify(checkpoint: directory)
+            return ResumePoint(checkpoint: directory, skipped: [])
+        }
+        var skipped: [String] = []
+        for candidate in try stepDirectories() {
+            do {
+                try Self.verify(checkpoint: candidate.url)
+                return ResumePoint(checkpoint: candidate.url, skipped: skipped)
+            } catch {
+                skipped.append("skipping checkpoint \(candidate.url.lastPathComponent): \(error)")
+            }
+        }
+        return ResumePoint(checkpoint: nil, skipped: skipped)
+    }
+
+    /// Checks the checkpoint at `directory` against its manifest: every required file
+    /// listed, every listed file present with the recorded size and checksum.
+    public static func verify(checkpoint directory: URL) throws {
+        _ = try verifiedManifest(of: directory)
+    }
+
+    static func verifiedManifest(of directory: URL) throws -> CheckpointManifest {
+        let manifest = try CheckpointManifest.read(from: directory)
+        try manifest.verify(directory: directory, checksums: true)
+        return manifest
+    }
+}
