@@ -35,8 +35,9 @@ public final class SFTTrainer {
         KernelThreads.set(t.threads > 0 ? t.threads : ProcessInfo.processInfo.activeProcessorCount)
         let policy = try LoadedPolicy(section: config.model)
         model = policy.model
-        tokenizer = policy.tokenizer
-        let maxLength = min(config.data.maxLength, model.config.maxPositions)
+        let tokenizer = policy.tokenizer
+        self.tokenizer = tokenizer
+        let maxLength = min(config.data.maxLength, policy.model.config.maxPositions)
         train = try SFTDataset(contentsOf: URL(fileURLWithPath: config.data.train), tokenizer: tokenizer,
                                maxLength: maxLength, dropOverlong: config.data.dropOverlong)
         eval = try config.data.eval.map {
@@ -44,8 +45,8 @@ public final class SFTTrainer {
                            dropOverlong: config.data.dropOverlong)
         }
         order = SampleOrder(seed: config.data.seed, datasetSize: train.examples.count)
-        pass = TrainingPass(model: model)
-        optimizer = AdamW(model: model, config: AdamWConfig(beta1: Float(t.beta1), beta2: Float(t.beta2),
+        pass = TrainingPass(model: policy.model)
+        optimizer = AdamW(model: policy.model, config: AdamWConfig(beta1: Float(t.beta1), beta2: Float(t.beta2),
                                                             eps: Float(t.eps), weightDecay: Float(t.weightDecay)))
         schedule = LRSchedule(maxLR: Float(t.lr), minLR: Float(t.minLR), warmupSteps: t.warmupSteps, totalSteps: t.steps)
         store = CheckpointStore(root: URL(fileURLWithPath: config.checkpoint.dir), keepLast: config.checkpoint.keepLast)

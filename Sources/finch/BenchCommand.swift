@@ -3,13 +3,6 @@ import FinchKernels
 import FinchTrain
 import Foundation
 
-struct Finch: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "finch",
-        abstract: "Distributed post-training for language models.",
-        subcommands: [Bench.self])
-}
-
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Benchmarks (not tests): training and decoding speed.",
                                                     subcommands: [Train.self, Decode.self])
@@ -55,4 +48,3 @@ struct Bench: ParsableCommand {
     }
 }
 
-Finch.main()

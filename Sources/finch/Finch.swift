@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+
+/// `finch`: one subcommand per job. Each parses its arguments and hands over to FinchTrain.
+@main
+struct Finch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finch",
+        abstract: "Distributed post-training for language models.",
+        subcommands: [SFT.self, Generate.self, DataCommand.self, Bench.self])
+
+    static func main() {
+        // Progress lines must reach a log file (or mpirun's forwarding) as they happen.
+        setvbuf(stdout, nil, _IOLBF, 0)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import FinchTrain
+
+struct SFT: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sft", abstract: "Supervised fine-tuning on prompt/completion or chat JSONL.")
+
+    @Option(help: "Run config (YAML).") var config: String
+    @Option(name: .customLong("set"), help: "Override a config key, e.g. --set train.lr=3e-4 (repeatable).")
+    var overrides: [String] = []
+    @Option(help: "Continue a run: 'auto' (newest complete checkpoint in checkpoint.dir) or a checkpoint directory.")
+    var resume: String?
+
+    func run() throws {
+        let runConfig = try RunConfig.load(path: config, overrides: overrides)
+        try SFTTrainer(config: runConfig, resume: resume).run()
+    }
+}
