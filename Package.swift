@@ -35,11 +35,13 @@ let package = Package(
                           dependencies: ["FinchTrain",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: optimize),
+        // Test-only support: runs XCTest methods as the ranks of an mpirun job.
+        .target(name: "FinchTestSupport", dependencies: ["FinchDistributed"], path: "Tests/FinchTestSupport"),
         .testTarget(name: "FinchKernelsTests", dependencies: ["FinchKernels"]),
         .testTarget(name: "FinchModelTests", dependencies: ["FinchModel"]),
         .testTarget(name: "FinchDataTests", dependencies: ["FinchData"]),
-        .testTarget(name: "FinchDistributedTests", dependencies: ["FinchDistributed"]),
-        .testTarget(name: "FinchTrainTests", dependencies: ["FinchTrain"]),
+        .testTarget(name: "FinchDistributedTests", dependencies: ["FinchDistributed", "FinchTestSupport"]),
+        .testTarget(name: "FinchTrainTests", dependencies: ["FinchTrain", "FinchTestSupport"]),
     ],
     // Swift 5 mode: the kernels hand raw buffer pointers to parallel loops, which the
     // Swift 6 checker cannot prove race-free; the kernels' own tests do that instead.

@@ -1,5 +1,6 @@
 import FinchDistributed
 import Foundation
+import FinchTestSupport
 import XCTest
 
 /// Inner tests: run as every rank of `mpirun -np 2` and `-np 3` by `MultiRankJobTests`.

@@ -1,4 +1,5 @@
 import FinchDistributed
+import FinchTestSupport
 import XCTest
 
 /// Inner tests: run as every rank of `mpirun -np 2` and `-np 3` by `MultiRankJobTests`.

@@ -1,4 +1,5 @@
 import FinchDistributed
+import FinchTestSupport
 import XCTest
 
 /// Outer tests: start the inner test classes as real multi-process MPI jobs

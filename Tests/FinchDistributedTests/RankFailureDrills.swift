@@ -1,5 +1,6 @@
 import FinchDistributed
 import Foundation
+import FinchTestSupport
 import XCTest
 
 /// Inner tests in which one rank dies on purpose: run only by

@@ -12,34 +12,33 @@ import XCTest
 /// variable is set, so in the plain `swift test` run they pass as no-ops
 /// instead of being reported as skipped.
 ///
-/// Other test targets that need several ranks copy this file: SwiftPM test
-/// targets cannot share sources, and the part worth sharing, launching
-/// `mpirun` with a deadline, is `FinchDistributed.MPIJob`.
-enum MPITestHarness {
-    static let innerRunVariable = "FINCH_MPI_INNER"
+/// It lives in its own small library target so every test target that needs
+/// several ranks (communicator, trainer, RL roles) shares one copy.
+public enum MPITestHarness {
+    public static let innerRunVariable = "FINCH_MPI_INNER"
 
     /// Whether this process is a rank started by `runInnerTests`.
-    static var isInnerRun: Bool { ProcessInfo.processInfo.environment[innerRunVariable] == "1" }
+    public static var isInnerRun: Bool { ProcessInfo.processInfo.environment[innerRunVariable] == "1" }
 
     /// The test bundle executable of this process. On Linux `swift test` runs
     /// `.build/<triple>/debug/<Package>PackageTests.xctest` directly, so that is
     /// the program whose tests each rank should run.
-    static var testBundleExecutable: String {
+    public static var testBundleExecutable: String {
         Bundle.main.executablePath ?? CommandLine.arguments[0]
     }
 
     /// The XCTest name of a whole test class, e.g. `FinchDistributedTests.CollectivesOnRanks`.
-    static func testName(_ testClass: XCTestCase.Type) -> String {
+    public static func testName(_ testClass: XCTestCase.Type) -> String {
         String(reflecting: testClass)
     }
 
     /// The XCTest name of one test method, e.g. `FinchDistributedTests.RankFailureDrills/testAbort`.
-    static func testName(_ testClass: XCTestCase.Type, _ method: String) -> String {
+    public static func testName(_ testClass: XCTestCase.Type, _ method: String) -> String {
         "\(String(reflecting: testClass))/\(method)"
     }
 
     /// Runs the named tests of this bundle as the ranks of one `mpirun` job.
-    static func runInnerTests(_ names: [String], processCount: Int, timeoutSeconds: Int = 120,
+    public static func runInnerTests(_ names: [String], processCount: Int, timeoutSeconds: Int = 120,
                               environment: [String: String] = [:]) throws -> MPIJobResult {
         let job = MPIJob(processCount: processCount, timeoutSeconds: timeoutSeconds)
         return try job.run(executable: testBundleExecutable, arguments: [names.joined(separator: ",")],
@@ -48,7 +47,7 @@ enum MPITestHarness {
 
     /// Asserts that the named tests pass on every rank; on failure the whole
     /// job output, every rank's XCTest report included, becomes the message.
-    static func assertInnerTestsPass(_ names: [String], processCount: Int,
+    public static func assertInnerTestsPass(_ names: [String], processCount: Int,
                                      file: StaticString = #filePath, line: UInt = #line) {
         do {
             let result = try runInnerTests(names, processCount: processCount)
@@ -67,7 +66,7 @@ enum MPITestHarness {
     /// An error thrown by `body` aborts the whole job: the peers of the failed
     /// rank may be waiting in a collective it will never join, and aborting
     /// ends the job in a second instead of at the timeout.
-    static func onEveryRank(file: StaticString = #filePath, line: UInt = #line,
+    public static func onEveryRank(file: StaticString = #filePath, line: UInt = #line,
                             _ body: (Communicator) throws -> Void) {
         guard isInnerRun else { return }
         let world: Communicator
