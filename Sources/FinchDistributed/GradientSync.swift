@@ -25,14 +25,24 @@ public struct GradientSync {
     /// Collective: every rank must pass a buffer of the same length. A world
     /// of one process returns at once, since the mean of one is itself.
     public func average(_ grads: UnsafeMutableBufferPointer<Float>) throws {
+        try reduce(grads, scale: 1 / Float(comm.size))
+    }
+
+    /// Replaces every rank's gradients by their sum over ranks, in place: what a loss
+    /// already normalised by the global token count needs (each rank's part is a share
+    /// of one global mean, so the shares add up).
+    public func sum(_ grads: UnsafeMutableBufferPointer<Float>) throws {
+        try reduce(grads, scale: 1)
+    }
+
+    private func reduce(_ grads: UnsafeMutableBufferPointer<Float>, scale: Float) throws {
         guard comm.size > 1 else { return }
-        let scale = 1 / Float(comm.size)
         var start = 0
         while start < grads.count {
             let end = min(start + bucketElements, grads.count)
             let bucket = UnsafeMutableBufferPointer(rebasing: grads[start..<end])
             try comm.allReduce(bucket, .sum)
-            for index in bucket.indices { bucket[index] *= scale }
+            if scale != 1 { for index in bucket.indices { bucket[index] *= scale } }
             start = end
         }
     }

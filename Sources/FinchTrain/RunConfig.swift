@@ -19,19 +19,21 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var train: TrainSection
     public var checkpoint: CheckpointSection
     public var logging: LoggingSection
+    public var distributed: DistributedSection
 
     /// `logging` defaults to `LoggingSection(checkpointDir: checkpoint.dir)`.
     public init(model: ModelSection, data: DataSection, train: TrainSection, checkpoint: CheckpointSection,
-                logging: LoggingSection? = nil) {
+                logging: LoggingSection? = nil, distributed: DistributedSection = DistributedSection()) {
         self.model = model
         self.data = data
         self.train = train
         self.checkpoint = checkpoint
         self.logging = logging ?? LoggingSection(checkpointDir: checkpoint.dir)
+        self.distributed = distributed
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, data, train, checkpoint, logging
+        case model, data, train, checkpoint, logging, distributed
     }
 
     public init(from decoder: Decoder) throws {
@@ -44,6 +46,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         logging = try LoggingSection(
             from: hasLogging ? container.nestedContainer(keyedBy: LoggingSection.CodingKeys.self, forKey: .logging) : nil,
             checkpointDir: checkpoint.dir)
+        distributed = try container.decodeIfPresent(DistributedSection.self, forKey: .distributed) ?? DistributedSection()
     }
 
     /// Reads the config at `path`, applies `overrides` (`key.path=value` strings from
@@ -84,6 +87,7 @@ extension RunConfig: ConfigSection {
         case .train: return .required(.section(TrainSection.schema))
         case .checkpoint: return .required(.section(CheckpointSection.schema))
         case .logging: return .optional(.section(LoggingSection.schema))
+        case .distributed: return .optional(.section(DistributedSection.schema))
         }
     }
 }

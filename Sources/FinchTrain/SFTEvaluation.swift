@@ -6,17 +6,29 @@ import FinchModel
 /// Held-out metrics for SFT: mean loss on the completion tokens, and exact match of greedy
 /// generations (the text the model writes after the prompt, up to its end-of-sequence token,
 /// equals the reference completion).
+///
+/// Kept as sums so that ranks evaluating different examples can add their tallies.
 public struct SFTEvalResult: Sendable {
-    public var loss: Double
-    public var exactMatch: Double
-    public var examples: Int
+    public var lossSum: Double
+    public var weightSum: Double
+    public var matches: Double
+    public var examples: Double
     /// A few (prompt, reference, generated) triples to print.
     public var samples: [(prompt: String, reference: String, generated: String)]
+
+    public var loss: Double { weightSum > 0 ? lossSum / weightSum : .nan }
+    public var exactMatch: Double { examples > 0 ? matches / examples : .nan }
+    var sums: [Double] { [lossSum, weightSum, matches, examples] }
+
+    /// The same result with tallies replaced by `sums` (e.g. after adding up every rank's).
+    func with(sums v: [Double]) -> SFTEvalResult {
+        SFTEvalResult(lossSum: v[0], weightSum: v[1], matches: v[2], examples: v[3], samples: samples)
+    }
 }
 
 public func evaluateSFT(model: Transformer, tokenizer: any Tokenizer, examples: [SFTExample],
                         batchSize: Int, maxLength: Int) -> SFTEvalResult {
-    guard !examples.isEmpty else { return SFTEvalResult(loss: .nan, exactMatch: .nan, examples: 0, samples: []) }
+    guard !examples.isEmpty else { return SFTEvalResult(lossSum: 0, weightSum: 0, matches: 0, examples: 0, samples: []) }
     let pass = TrainingPass(model: model)
     var lossSum = 0.0, weightSum = 0.0, matches = 0
     var samples: [(String, String, String)] = []
@@ -43,7 +55,6 @@ public func evaluateSFT(model: Transformer, tokenizer: any Tokenizer, examples: 
             }
         }
     }
-    return SFTEvalResult(loss: weightSum > 0 ? lossSum / weightSum : .nan,
-                         exactMatch: Double(matches) / Double(examples.count), examples: examples.count,
-                         samples: samples)
+    return SFTEvalResult(lossSum: lossSum, weightSum: weightSum, matches: Double(matches),
+                         examples: Double(examples.count), samples: samples)
 }

@@ -3,36 +3,50 @@ import FinchData
 import FinchKernels
 import FinchModel
 
-/// Supervised fine-tuning: next-token cross-entropy on completion tokens only.
+/// Supervised fine-tuning: next-token cross-entropy on completion tokens only, data-parallel
+/// over the ranks of a `TrainingWorld`.
 ///
-/// One step takes `train.batch_size` samples from the deterministic sample stream, pads them
-/// into one batch, and averages the loss over the batch's completion tokens. Checkpoints hold
-/// everything the next step depends on, so a resumed run repeats the uninterrupted one bit for
-/// bit (at the same thread count: OpenBLAS sums in a thread-dependent order).
+/// Each step takes the next `train.batch_size` samples of the deterministic sample stream; rank
+/// r trains on its contiguous share. The loss is the mean over the *global* batch's completion
+/// tokens, so each rank scales its gradient by the global token count and the ranks' gradients
+/// are summed: 2 ranks × b samples compute the same update as 1 rank × 2b.
+///
+/// Checkpoints hold everything the next step depends on, so a resumed run repeats the
+/// uninterrupted one bit for bit at the same rank and thread counts (OpenBLAS sums in a
+/// thread-dependent order), and to float rounding on any other count.
 public final class SFTTrainer {
     public let config: RunConfig
+    public let world: TrainingWorld
     public let model: Transformer
     public let tokenizer: any Tokenizer
-    public private(set) var state = SFTTrainerState(step: 0, globalSample: 0, optimizerStep: 0, elapsedSeconds: 0)
-    /// Loss of every step this process ran, by step number (what the resume test compares).
+    public internal(set) var state = SFTTrainerState(step: 0, globalSample: 0, optimizerStep: 0, elapsedSeconds: 0)
+    /// Global loss of every step this process ran, by step number.
     public private(set) var losses: [Int: Double] = [:]
+    /// Called on every rank after each step, with the step number (progress hooks, fault drills).
+    public var afterStep: ((Int) -> Void)?
 
-    private let train: SFTDataset
-    private let eval: SFTDataset?
+    let train: SFTDataset
+    let eval: SFTDataset?
     private var order: SampleOrder
     private let pass: TrainingPass
-    private let optimizer: AdamW
+    let optimizer: AdamW
     private let schedule: LRSchedule
-    private let store: CheckpointStore
-    private let metrics: MetricsLog
-    private let log: (String) -> Void
+    let store: CheckpointStore
+    private let metrics: MetricsLog?
+    let log: (String) -> Void
 
-    /// Builds the run; with `resume` ("auto" or a checkpoint path) it continues a saved run.
-    public init(config: RunConfig, resume: String? = nil, log: @escaping (String) -> Void = { print($0) }) throws {
+    /// Builds the run on every rank of `world`; with `resume` ("auto" or a checkpoint path)
+    /// it continues a saved run. Only the coordinator logs.
+    public init(config: RunConfig, world: TrainingWorld = .single(), resume: String? = nil,
+                log: @escaping (String) -> Void = { print($0) }) throws {
         self.config = config
-        self.log = log
+        self.world = world
+        self.log = world.isCoordinator ? log : { _ in }
         let t = config.train
-        KernelThreads.set(t.threads > 0 ? t.threads : ProcessInfo.processInfo.activeProcessorCount)
+        guard t.batchSize >= world.size else {
+            throw TrainError("train.batch_size: \(t.batchSize) samples cannot be shared by \(world.size) ranks")
+        }
+        KernelThreads.set(t.threads > 0 ? t.threads : TrainingWorld.coresPerLocalRank)
         let policy = try LoadedPolicy(section: config.model)
         model = policy.model
         let tokenizer = policy.tokenizer
@@ -47,132 +61,120 @@ public final class SFTTrainer {
         order = SampleOrder(seed: config.data.seed, datasetSize: train.examples.count)
         pass = TrainingPass(model: policy.model)
         optimizer = AdamW(model: policy.model, config: AdamWConfig(beta1: Float(t.beta1), beta2: Float(t.beta2),
-                                                            eps: Float(t.eps), weightDecay: Float(t.weightDecay)))
+                                                                   eps: Float(t.eps), weightDecay: Float(t.weightDecay)))
         schedule = LRSchedule(maxLR: Float(t.lr), minLR: Float(t.minLR), warmupSteps: t.warmupSteps, totalSteps: t.steps)
         store = CheckpointStore(root: URL(fileURLWithPath: config.checkpoint.dir), keepLast: config.checkpoint.keepLast)
-        metrics = try MetricsLog(path: config.logging.metrics)
-        if let resume { try restore(resume) }
+        metrics = world.isCoordinator ? try MetricsLog(path: config.logging.metrics) : nil
+        try world.agree(Int(bitPattern: UInt(truncatingIfNeeded: fingerprint(train))),
+                        on: "the contents of \(config.data.train) (every rank must read the same file)")
+        if let resume {
+            try restore(resume)
+        } else {
+            try world.broadcast(model.params)  // same seed, same weights; this makes it certain
+        }
     }
 
     /// Trains to `train.steps`, evaluating and checkpointing as configured; returns the final eval.
+    /// `stopAfter` ends the run early at that step with a checkpoint (a job that must fit a time
+    /// slot); the schedule still follows `train.steps`, so resuming continues the same run.
     @discardableResult
-    public func run() throws -> SFTEvalResult? {
+    public func run(stopAfter: Int? = nil) throws -> SFTEvalResult? {
         let t = config.train
         log("sft: \(model.config.family.rawValue) \(model.parameterCount) parameters, \(train.examples.count) training examples"
             + (train.droppedOverlongCount > 0 ? " (\(train.droppedOverlongCount) over-long dropped)" : "")
-            + ", \(t.steps) steps of \(t.batchSize), \(KernelThreads.count) threads")
-        let started = Date()
-        let startElapsed = state.elapsedSeconds
-        var windowTokens = 0, windowStart = Date()
+            + ", \(t.steps) steps of \(t.batchSize) on \(world.size) rank(s) × \(KernelThreads.count) thread(s)")
+        let started = Date(), startStep = state.step, startElapsed = state.elapsedSeconds
+        var windowTokens = 0.0, windowStart = Date()
         var final: SFTEvalResult?
-        while state.step < t.steps {
-            let stats = trainStep()
+        let end = min(t.steps, stopAfter ?? t.steps)
+        while state.step < end {
+            let stats = try trainStep()
             windowTokens += stats.tokens
             state.elapsedSeconds = startElapsed + Date().timeIntervalSince(started)
-            if state.step % max(1, config.logging.every) == 0 || state.step == t.steps {
-                let secs = Date().timeIntervalSince(windowStart)
-                let tps = Double(windowTokens) / max(secs, 1e-9)
-                let perStep = (state.elapsedSeconds - startElapsed) / Double(max(1, stats.stepsThisProcess))
+            let last = state.step == t.steps
+            if state.step % config.logging.every == 0 || last {
+                let tps = windowTokens / max(Date().timeIntervalSince(windowStart), 1e-9)
+                let perStep = Date().timeIntervalSince(started) / Double(state.step - startStep)
                 log(String(format: "step %d/%d | loss %.4f | lr %.2e | grad norm %.3f | %.0f tok/s | ETA %@",
                            state.step, t.steps, stats.loss, stats.lr, stats.gradNorm, tps,
                            formatDuration(perStep * Double(t.steps - state.step))))
-                metrics.append(["step": Double(state.step), "loss": stats.loss, "lr": Double(stats.lr),
-                                "grad_norm": Double(stats.gradNorm), "tokens_per_s": tps,
-                                "elapsed_s": state.elapsedSeconds], kind: "train")
-                windowTokens = 0
-                windowStart = Date()
+                metrics?.append(["step": Double(state.step), "loss": stats.loss, "lr": Double(stats.lr),
+                                 "grad_norm": Double(stats.gradNorm), "tokens_per_s": tps,
+                                 "global_sample": Double(state.globalSample), "elapsed_s": state.elapsedSeconds],
+                                kind: "train")
+                (windowTokens, windowStart) = (0, Date())
             }
-            let last = state.step == t.steps
             if (t.evalEvery > 0 && state.step % t.evalEvery == 0) || last {
-                final = evaluate()
+                final = try evaluate()
             }
-            if (config.checkpoint.every > 0 && state.step % config.checkpoint.every == 0) || last {
+            if (config.checkpoint.every > 0 && state.step % config.checkpoint.every == 0) || state.step == end {
                 try save()
             }
+            afterStep?(state.step)
         }
         return final
     }
 
-    private var stepsThisProcess = 0
-
-    /// One optimizer update on the next `batch_size` samples.
-    private func trainStep() -> (loss: Double, lr: Float, gradNorm: Float, tokens: Int, stepsThisProcess: Int) {
-        let B = config.train.batchSize
-        let examples = (0..<B).map { train.examples[order.exampleIndex(forGlobalSample: state.globalSample + $0)] }
+    /// One optimizer update on this rank's share of the next `batch_size` samples.
+    private func trainStep() throws -> (loss: Double, lr: Float, gradNorm: Float, tokens: Double) {
+        let mine = world.share(of: config.train.batchSize)
+        let examples = mine.map { train.examples[order.exampleIndex(forGlobalSample: state.globalSample + $0)] }
         let batch = TokenBatch(examples: examples, length: .longest(cappedAt: config.data.maxLength), padID: tokenizer.padID)
         model.grads.zero()
         let lp = pass.forward(tokens: batch.inputs, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen).logprobs
         var dlp = [Float](repeating: 0, count: lp.count)
-        let loss = lp.withUnsafeBufferPointer { l in
+        var local = (loss: 0.0, weight: 0.0)
+        for i in 0..<lp.count {
+            local.loss -= Double(batch.weights[i]) * Double(lp[i])
+            local.weight += Double(batch.weights[i])
+        }
+        let global = try world.sum([local.loss, local.weight, Double(batch.lengths.reduce(0, +))])
+        _ = lp.withUnsafeBufferPointer { l in
             batch.weights.withUnsafeBufferPointer { w in
                 dlp.withUnsafeMutableBufferPointer { d in
-                    crossEntropyLoss(logprobs: l.baseAddress!, weights: w.baseAddress!, dlogprobs: d.baseAddress!, N: lp.count).loss
+                    crossEntropyLoss(logprobs: l.baseAddress!, weights: w.baseAddress!, dlogprobs: d.baseAddress!,
+                                     N: lp.count, normalizer: global[1])
                 }
             }
         }
         pass.backward(dlogprobs: dlp)
+        try world.sumGradients(model.grads)
         let norm = clipGradNorm(model.grads.pointer, N: model.parameterCount, maxNorm: Float(config.train.gradClip))
         let lr = schedule.lr(at: state.step)
         optimizer.update(lr: lr)
         state.step += 1
-        state.globalSample += B
+        state.globalSample += config.train.batchSize
         state.optimizerStep = optimizer.step
+        let loss = global[1] > 0 ? global[0] / global[1] : 0
         losses[state.step] = loss
-        stepsThisProcess += 1
-        return (loss, lr, norm, batch.inputs.count, stepsThisProcess)
+        return (loss, lr, norm, global[2])
     }
 
-    private func evaluate() -> SFTEvalResult? {
+    /// Held-out loss and exact match, the eval examples split over ranks and the tallies summed.
+    private func evaluate() throws -> SFTEvalResult? {
         guard let eval else { return nil }
         let examples = Array(eval.examples.prefix(config.train.evalSamples))
-        let r = evaluateSFT(model: model, tokenizer: tokenizer, examples: examples,
-                            batchSize: max(config.train.batchSize, 32), maxLength: config.data.maxLength)
+        let mine = world.share(of: examples.count).map { examples[$0] }
+        let local = evaluateSFT(model: model, tokenizer: tokenizer, examples: mine,
+                                batchSize: max(config.train.batchSize, 32), maxLength: config.data.maxLength)
+        let r = local.with(sums: try world.sum(local.sums))
         log(String(format: "eval step %d | loss %.4f | exact match %.1f%% (%d examples)",
-                   state.step, r.loss, r.exactMatch * 100, r.examples))
+                   state.step, r.loss, r.exactMatch * 100, Int(r.examples)))
         for s in r.samples.prefix(2) {
             log("  \(s.prompt.debugDescription) -> \(s.generated.debugDescription) (reference \(s.reference.debugDescription))")
         }
-        metrics.append(["step": Double(state.step), "eval_loss": r.loss, "exact_match": r.exactMatch,
-                        "examples": Double(r.examples)], kind: "eval")
+        metrics?.append(["step": Double(state.step), "eval_loss": r.loss, "exact_match": r.exactMatch,
+                         "examples": r.examples], kind: "eval")
         return r
     }
 
-    // MARK: checkpoints
-
-    private func save() throws {
-        let tokenizerDir = FileManager.default.temporaryDirectory.appendingPathComponent("finch-tok-\(getpid())")
-        try FileManager.default.createDirectory(at: tokenizerDir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: tokenizerDir) }
-        try tokenizer.save(to: tokenizerDir)
-        let tokenizerJSON = try Data(contentsOf: tokenizerDir.appendingPathComponent("tokenizer.json"))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let url = try store.save(step: state.step, model: model.namedTensors(model.params),
-                                 optimizer: model.namedTensors(optimizer.m, prefix: "exp_avg.")
-                                     + model.namedTensors(optimizer.v, prefix: "exp_avg_sq."),
-                                 trainerState: state, runConfigYAML: config.yaml(),
-                                 modelConfigJSON: try encoder.encode(model.config),
-                                 extraFiles: [(name: "tokenizer.json", contents: tokenizerJSON)])
-        log("saved \(url.path)")
-    }
-
-    private func restore(_ resume: String) throws {
-        let point = try store.resolve(resume: resume)
-        for warning in point.skipped { log("warning: \(warning)") }
-        guard let dir = point.checkpoint else {
-            log("resume \(resume): no checkpoint in \(store.root.path), starting fresh")
-            return
+    /// A checksum of the tokenised training set, to catch ranks that read different files.
+    private func fingerprint(_ data: SFTDataset) -> UInt64 {
+        var h = XXHash64()
+        for ex in data.examples {
+            ex.tokens.withUnsafeBytes { h.update($0) }
+            ex.lossMask.withUnsafeBytes { h.update($0) }
         }
-        let ckpt = try LoadedCheckpoint<SFTTrainerState>(directory: dir)
-        let savedConfig = try JSONDecoder().decode(ModelConfig.self, from: ckpt.modelConfigJSON)
-        guard savedConfig == model.config else {
-            throw TrainError("\(dir.path)/config.json: the checkpoint's model differs from the configured one")
-        }
-        try model.load(model.params, from: ckpt.model)
-        try model.load(optimizer.m, from: ckpt.optimizer, prefix: "exp_avg.")
-        try model.load(optimizer.v, from: ckpt.optimizer, prefix: "exp_avg_sq.")
-        state = ckpt.state
-        optimizer.step = state.optimizerStep
-        log("resumed from \(dir.path) at step \(state.step), sample \(state.globalSample)")
+        return h.finalize()
     }
 }

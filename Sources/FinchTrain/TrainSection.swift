@@ -23,7 +23,7 @@ public struct TrainSection: Codable, Equatable, Sendable {
     public var evalEvery: Int
     /// Evaluation examples per evaluation.
     public var evalSamples: Int
-    /// Worker threads per process; 0 uses all cores.
+    /// Kernel threads per process; 0 divides the node's cores among its ranks.
     public var threads: Int
 
     public init(steps: Int, batchSize: Int = 16, lr: Double = 3e-4, minLR: Double? = nil, warmupSteps: Int = 0,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FinchDistributed
 import FinchTrain
 
 struct SFT: ParsableCommand {
@@ -12,7 +13,14 @@ struct SFT: ParsableCommand {
     var resume: String?
 
     func run() throws {
-        let runConfig = try RunConfig.load(path: config, overrides: overrides)
-        try SFTTrainer(config: runConfig, resume: resume).run()
+        let world = try TrainingWorld(comm: Communicator.world())
+        do {
+            let runConfig = try RunConfig.load(path: config, overrides: overrides, world: world)
+            let trainer = try SFTTrainer(config: runConfig, world: try world.withBuckets(mb: runConfig.distributed.bucketMB),
+                                         resume: resume)
+            try trainer.run()
+        } catch {
+            world.abort(error)
+        }
     }
 }

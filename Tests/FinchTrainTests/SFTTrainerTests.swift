@@ -6,43 +6,14 @@ import FinchModel
 /// The SFT trainer end to end on tiny generated data: it learns, it resumes bit for bit,
 /// and bad input stops it with the place at fault.
 final class SFTTrainerTests: XCTestCase {
-    private var dir: URL!
+    private var fixture: SFTFixture!
+    private var dir: URL { fixture.dir }
 
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("finch-sft-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let (train, eval) = try AdditionTask(minDigits: 1, maxDigits: 1).split(count: 16, evalCount: 8, seed: 3)
-        try AdditionTask.writeJSONL(train, to: dir.appendingPathComponent("train.jsonl"), includeAnswers: false)
-        try AdditionTask.writeJSONL(eval, to: dir.appendingPathComponent("eval.jsonl"), includeAnswers: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+    override func setUpWithError() throws { fixture = try SFTFixture() }
+    override func tearDownWithError() throws { fixture.remove() }
 
     private func config(steps: Int, every: Int, run: String, extra: [String] = []) throws -> RunConfig {
-        let yaml = """
-        model:
-          init: scratch
-          seed: 5
-          config: {model_type: gpt2, vocab_size: 262, n_embd: 32, n_layer: 2, n_head: 2, n_positions: 32}
-        data:
-          train: \(dir.appendingPathComponent("train.jsonl").path)
-          eval: \(dir.appendingPathComponent("eval.jsonl").path)
-          max_length: 32
-        train:
-          steps: \(steps)
-          batch_size: 4
-          lr: 3.0e-3
-          warmup_steps: 2
-          eval_samples: 8
-          threads: 1
-        checkpoint:
-          dir: \(dir.appendingPathComponent(run).path)
-          every: \(every)
-          keep_last: 0
-        logging:
-          every: 1
-        """
-        return try RunConfig.parse(yaml: yaml, file: "test.yaml", overrides: extra)
+        try fixture.config(steps: steps, every: every, run: run, overrides: extra)
     }
 
     func testResumedRunRepeatsTheUninterruptedRunBitForBit() throws {
