@@ -51,25 +51,23 @@ public func attentionForward(out: UnsafeMutablePointer<Float>, probs: UnsafeMuta
                              past: [Int]? = nil, shape s: AttentionShape) {
     let Tq = s.queries, L = s.keyCapacity, hd = s.headDim
     for b in 0..<s.batch { precondition((past?[b] ?? 0) + Tq <= L, "attention: row \(b) needs more than \(L) key slots") }
-    KernelThreads.withSerialBLAS {
-        parallelFor(s.batch * s.numKVHeads) { unit in
-            let b = unit / s.numKVHeads, kvh = unit % s.numKVHeads
-            let p0 = past?[b] ?? 0
-            let keys = p0 + Tq
-            for h in (kvh * s.groupSize)..<((kvh + 1) * s.groupSize) {
-                let qh = q + b * s.qBatchStride + h * hd
-                let kh = k + b * s.kvBatchStride + kvh * hd
-                let vh = v + b * s.kvBatchStride + kvh * hd
-                let P = probs + ((b * s.numHeads + h) * Tq) * L
-                // S[Tq, keys] = scale · Q · Kᵀ
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(Tq), Int32(keys), Int32(hd),
-                            s.scale, qh, Int32(s.qTokenStride), kh, Int32(s.kvTokenStride), 0, P, Int32(L))
-                for i in 0..<Tq { softmaxCausalRow(P + i * L, visible: p0 + i + 1, width: keys) }
-                // out[Tq, hd] = P · V
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(Tq), Int32(hd), Int32(keys),
-                            1, P, Int32(L), vh, Int32(s.kvTokenStride), 0,
-                            out + b * Tq * s.outRow + h * hd, Int32(s.outRow))
-            }
+    parallelFor(s.batch * s.numKVHeads) { unit in
+        let b = unit / s.numKVHeads, kvh = unit % s.numKVHeads
+        let p0 = past?[b] ?? 0
+        let keys = p0 + Tq
+        for h in (kvh * s.groupSize)..<((kvh + 1) * s.groupSize) {
+            let qh = q + b * s.qBatchStride + h * hd
+            let kh = k + b * s.kvBatchStride + kvh * hd
+            let vh = v + b * s.kvBatchStride + kvh * hd
+            let P = probs + ((b * s.numHeads + h) * Tq) * L
+            // S[Tq, keys] = scale · Q · Kᵀ
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(Tq), Int32(keys), Int32(hd),
+                        s.scale, qh, Int32(s.qTokenStride), kh, Int32(s.kvTokenStride), 0, P, Int32(L))
+            for i in 0..<Tq { softmaxCausalRow(P + i * L, visible: p0 + i + 1, width: keys) }
+            // out[Tq, hd] = P · V
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(Tq), Int32(hd), Int32(keys),
+                        1, P, Int32(L), vh, Int32(s.kvTokenStride), 0,
+                        out + b * Tq * s.outRow + h * hd, Int32(s.outRow))
         }
     }
 }
@@ -94,18 +92,16 @@ public func attentionBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutable
                               shape s: AttentionShape) {
     let T = s.queries, L = s.keyCapacity, hd = s.headDim
     let units = s.batch * s.numKVHeads, threads = min(KernelThreads.count, units)
-    KernelThreads.withSerialBLAS {
-        parallelFor(threads) { t in
-            let dP = scratch + t * T * L
-            for unit in (units * t / threads)..<(units * (t + 1) / threads) {
-                let b = unit / s.numKVHeads, kvh = unit % s.numKVHeads
-                let kvOff = b * s.kvBatchStride + kvh * hd
-                for h in (kvh * s.groupSize)..<((kvh + 1) * s.groupSize) {
-                    let qOff = b * s.qBatchStride + h * hd
-                    headBackward(dq: dq + qOff, dk: dk + kvOff, dv: dv + kvOff, dP: dP,
-                                 dO: dout + b * T * s.outRow + h * hd, P: probs + ((b * s.numHeads + h) * T) * L,
-                                 q: q + qOff, k: k + kvOff, v: v + kvOff, shape: s)
-                }
+    parallelFor(threads) { t in
+        let dP = scratch + t * T * L
+        for unit in (units * t / threads)..<(units * (t + 1) / threads) {
+            let b = unit / s.numKVHeads, kvh = unit % s.numKVHeads
+            let kvOff = b * s.kvBatchStride + kvh * hd
+            for h in (kvh * s.groupSize)..<((kvh + 1) * s.groupSize) {
+                let qOff = b * s.qBatchStride + h * hd
+                headBackward(dq: dq + qOff, dk: dk + kvOff, dv: dv + kvOff, dP: dP,
+                             dO: dout + b * T * s.outRow + h * hd, P: probs + ((b * s.numHeads + h) * T) * L,
+                             q: q + qOff, k: k + kvOff, v: v + kvOff, shape: s)
             }
         }
     }

@@ -8,55 +8,87 @@ public enum WeightLayout: Sendable {
     case inOut
 }
 
+/// Below this many multiply-adds a product runs on one thread: a hand-off costs ~10 µs.
+private let parallelMatmulWork = 1 << 20
+
 /// out[N, OC] = inp[N, C] · Wᵀ + bias   (W is [OC, C] for `.outIn`, [C, OC] for `.inOut`)
 ///
 /// `ldOut`/`ldInp` let callers read or write a column slice of a wider row
 /// (e.g. one head of a fused qkv buffer). `accumulate` adds into `out` instead of overwriting.
+/// Threads split the rows of `out`, or its columns when there are few rows (decoding).
 public func matmulForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                           weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           N: Int, C: Int, OC: Int, layout: WeightLayout = .outIn,
                           ldInp: Int? = nil, ldOut: Int? = nil, accumulate: Bool = false) {
-    let ldo = ldOut ?? OC
-    var beta: Float = accumulate ? 1 : 0
-    if let bias {
-        for n in 0..<N {
-            let row = out + n * ldo
-            if accumulate { for o in 0..<OC { row[o] += bias[o] } } else { row.update(from: bias, count: OC) }
+    let ldi = ldInp ?? C, ldo = ldOut ?? OC
+    let byRows = N >= 32 * KernelThreads.count
+    splitWork(byRows ? N : OC, work: N * C * OC, grain: byRows ? 8 : 64) { lo, hi in
+        let (n0, rows, o0, cols) = byRows ? (lo, hi - lo, 0, OC) : (0, N, lo, hi - lo)
+        let o = out + n0 * ldo + o0
+        var beta: Float = accumulate ? 1 : 0
+        if let bias {
+            for n in 0..<rows {
+                let row = o + n * ldo
+                if accumulate { for j in 0..<cols { row[j] += bias[o0 + j] } } else { row.update(from: bias + o0, count: cols) }
+            }
+            beta = 1
         }
-        beta = 1
+        let w = layout == .outIn ? weight + o0 * C : weight + o0
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, layout == .outIn ? CblasTrans : CblasNoTrans,
+                    Int32(rows), Int32(cols), Int32(C), 1, inp + n0 * ldi, Int32(ldi),
+                    w, Int32(layout == .outIn ? C : OC), beta, o, Int32(ldo))
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, layout == .outIn ? CblasTrans : CblasNoTrans,
-                Int32(N), Int32(OC), Int32(C), 1, inp, Int32(ldInp ?? C),
-                weight, Int32(layout == .outIn ? C : OC), beta, out, Int32(ldo))
 }
 
 /// Backward of `matmulForward`. Accumulates into every gradient it is given:
 /// dinp[N, C] += dout · W,  dweight += doutᵀ · inp (in W's layout),  dbias[OC] += Σₙ dout.
+/// Threads split dinp by rows and dweight by its rows, so no two threads add into one element.
 public func matmulBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
                            dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                            inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                            N: Int, C: Int, OC: Int, layout: WeightLayout = .outIn,
                            ldInp: Int? = nil, ldOut: Int? = nil) {
-    let ldi = Int32(ldInp ?? C), ldo = Int32(ldOut ?? OC)
+    let ldi = ldInp ?? C, ldo = ldOut ?? OC
     if let dinp {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, layout == .outIn ? CblasNoTrans : CblasTrans,
-                    Int32(N), Int32(C), Int32(OC), 1, dout, ldo,
-                    weight, Int32(layout == .outIn ? C : OC), 1, dinp, ldi)
+        splitWork(N, work: N * C * OC, grain: 8) { lo, hi in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, layout == .outIn ? CblasNoTrans : CblasTrans,
+                        Int32(hi - lo), Int32(C), Int32(OC), 1, dout + lo * ldo, Int32(ldo),
+                        weight, Int32(layout == .outIn ? C : OC), 1, dinp + lo * ldi, Int32(ldi))
+        }
     }
     if let dweight {
         switch layout {
-        case .outIn:  // dW[OC, C] += doutᵀ[OC, N] · inp[N, C]
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(OC), Int32(C), Int32(N),
-                        1, dout, ldo, inp, ldi, 1, dweight, Int32(C))
-        case .inOut:  // dW[C, OC] += inpᵀ[C, N] · dout[N, OC]
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(C), Int32(OC), Int32(N),
-                        1, inp, ldi, dout, ldo, 1, dweight, Int32(OC))
+        case .outIn:  // dW[OC, C] += doutᵀ[OC, N] · inp[N, C], split over the rows of dW (OC)
+            splitWork(OC, work: N * C * OC, grain: 16) { lo, hi in
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(hi - lo), Int32(C), Int32(N),
+                            1, dout + lo, Int32(ldo), inp, Int32(ldi), 1, dweight + lo * C, Int32(C))
+            }
+        case .inOut:  // dW[C, OC] += inpᵀ[C, N] · dout[N, OC], split over the rows of dW (C)
+            splitWork(C, work: N * C * OC, grain: 16) { lo, hi in
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(hi - lo), Int32(OC), Int32(N),
+                            1, inp + lo, Int32(ldi), dout, Int32(ldo), 1, dweight + lo * OC, Int32(OC))
+            }
         }
     }
     if let dbias {
-        for n in 0..<N {
-            let row = dout + n * Int(ldo)
-            for o in 0..<OC { dbias[o] += row[o] }
+        splitWork(OC, work: N * OC, grain: 64) { lo, hi in
+            for n in 0..<N {
+                let row = dout + n * ldo
+                for o in lo..<hi { dbias[o] += row[o] }
+            }
         }
+    }
+}
+
+/// Splits 0..<count into one contiguous range per thread (multiples of `grain`, so sgemm
+/// panels stay aligned), or runs it whole when `work` is too small to be worth a hand-off.
+@inline(__always)
+private func splitWork(_ count: Int, work: Int, grain: Int, _ body: (Int, Int) -> Void) {
+    let threads = work < parallelMatmulWork ? 1 : min(KernelThreads.count, max(1, count / grain))
+    if threads == 1 { body(0, count); return }
+    let blocks = (count + grain - 1) / grain
+    parallelFor(threads) { t in
+        let lo = min(count, blocks * t / threads * grain), hi = min(count, blocks * (t + 1) / threads * grain)
+        if lo < hi { body(lo, hi) }
     }
 }

@@ -1,26 +1,22 @@
 import COpenBLAS
 import Dispatch
 
-/// How many threads the kernels use: OpenBLAS's pool for matrix products, and
-/// `parallelFor` for the row-wise kernels (norms, softmax, cross-entropy).
+/// How many threads the kernels use. Every kernel, matrix products included, splits its work
+/// over this many threads of one pool (libdispatch); OpenBLAS itself always runs on the calling
+/// thread.
 ///
-/// Set once at start-up. Under MPI with one rank per core this is 1, so ranks
-/// do not fight over cores.
+/// Why not OpenBLAS's own threads: its idle workers spin (`sched_yield`) between calls, so on
+/// a machine with as many threads as cores they steal the cores that the row-wise kernels
+/// between two products need. Measured on `tiny` at 2 threads: ~15% of the step.
+///
+/// Set once at start-up. Under MPI with one rank per core this is 1, so ranks do not fight
+/// over cores.
 public enum KernelThreads {
     nonisolated(unsafe) public private(set) static var count = 1
 
     public static func set(_ n: Int) {
         count = max(1, n)
-        openblas_set_num_threads(Int32(count))
-    }
-
-    /// Runs `body` with OpenBLAS on one thread, for loops that are themselves parallel over many
-    /// small matrix products (attention heads): nested threading would only add hand-offs.
-    public static func withSerialBLAS<R>(_ body: () throws -> R) rethrows -> R {
-        if count == 1 { return try body() }
         openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(count)) }
-        return try body()
     }
 }
 
