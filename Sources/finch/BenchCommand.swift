@@ -1,15 +1,18 @@
 import ArgumentParser
+import FinchDistributed
 import FinchKernels
 import FinchTrain
 import Foundation
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks (not tests): training and decoding speed.",
-                                                    subcommands: [Train.self, Decode.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks (not tests): training, decoding and gradient-sync speed.",
+        discussion: "Compare against ../shared/bench/torch_gpt_bench.py run right before or after, same threads.",
+        subcommands: [Train.self, Decode.self, AllReduce.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Model preset: tiny, char6 or gpt2-124m.") var preset = "tiny"
-        @Option(help: "Kernel threads (OpenBLAS and row-parallel kernels).") var threads = 1
+        @Option(help: "Kernel threads per process.") var threads = 1
         @Flag(help: "One JSON object per result.") var json = false
 
         func resolve() throws -> BenchPreset {
@@ -19,32 +22,81 @@ struct Bench: ParsableCommand {
             }
             return p
         }
+
+        func emit<T: Encodable>(_ value: T, _ text: String) throws {
+            print(json ? String(decoding: try JSONEncoder().encode(value), as: UTF8.self) : text)
+        }
     }
 
     struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Training step time (forward, backward, all-reduce, AdamW); data parallel under mpirun.")
         @OptionGroup var common: Common
         @Option(help: "Timed steps.") var steps = 20
+        @Flag(help: "Data-parallel scaling: 1 rank × 1 thread, 1 rank × 2 threads, then 2 ranks × 1 thread (via mpirun).")
+        var ranks = false
+
         func run() throws {
-            let r = try benchTrain(preset: try common.resolve(), steps: steps)
-            if common.json { print(String(decoding: try JSONEncoder().encode(r), as: UTF8.self)) } else {
-                print(String(format: "train %@ threads=%d: %.1f ms/step, %.0f tokens/s, MFU %.1f%%, loss %.3f -> %.3f",
-                             r.preset, r.threads, r.ms_per_step, r.tokens_per_s, r.mfu * 100, r.first_loss, r.last_loss))
+            let preset = try common.resolve()
+            if ranks { return try scaling(preset) }
+            let world = try TrainingWorld(comm: Communicator.world())
+            let r = try benchTrain(preset: preset, world: world, steps: steps)
+            guard world.isCoordinator else { return }
+            try common.emit(r, String(format: "train %@ ranks=%d threads=%d: %.1f ms/step, %.0f tokens/s, MFU %.1f%%, loss %.3f -> %.3f",
+                                      r.preset, r.ranks, r.threads, r.ms_per_step, r.tokens_per_s, r.mfu * 100,
+                                      r.first_loss, r.last_loss))
+        }
+
+        private func scaling(_ preset: BenchPreset) throws {
+            var results: [TrainBenchResult] = []
+            for threads in [1, 2] {
+                KernelThreads.set(threads)
+                results.append(try benchTrain(preset: preset, steps: steps))
+            }
+            let me = CommandLine.arguments[0]
+            let job = try MPIJob(processCount: 2, timeoutSeconds: 1800).run(
+                executable: me, arguments: ["bench", "train", "--preset", preset.name, "--threads", "1",
+                                            "--steps", "\(steps)", "--json"])
+            guard job.succeeded, let line = job.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
+                throw ValidationError("mpirun -np 2 failed (exit \(job.exitCode)):\n\(job.output)")
+            }
+            results.append(try JSONDecoder().decode(TrainBenchResult.self, from: Data(line.utf8)))
+            for r in results {
+                try common.emit(r, String(format: "%@ %d rank(s) × %d thread(s): %.1f ms/step, %.0f tokens/s (%.2f× 1×1)",
+                                          r.preset, r.ranks, r.threads, r.ms_per_step, r.tokens_per_s,
+                                          r.tokens_per_s / results[0].tokens_per_s))
             }
         }
     }
 
     struct Decode: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "KV-cache greedy decoding speed (16-token prompt, 112 new).")
         @OptionGroup var common: Common
         @Option(parsing: .upToNextOption, help: "Batch sizes.") var batch: [Int] = [1, 16]
         func run() throws {
             let p = try common.resolve()
             for b in batch {
                 let r = try benchDecode(preset: p, batch: b)
-                if common.json { print(String(decoding: try JSONEncoder().encode(r), as: UTF8.self)) } else {
-                    print(String(format: "decode %@ threads=%d batch=%d: %.0f tokens/s", r.preset, r.threads, r.batch, r.tokens_per_s))
-                }
+                try common.emit(r, String(format: "decode %@ threads=%d batch=%d: %.0f tokens/s", r.preset, r.threads,
+                                          r.batch, r.tokens_per_s))
             }
         }
     }
-}
 
+    struct AllReduce: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "allreduce",
+            abstract: "Gradient-sync time of a preset's gradients vs one plain MPI_Allreduce (run under mpirun).")
+        @OptionGroup var common: Common
+        @Option(help: "Gradient bucket size in MiB.") var bucketMb = 25
+        func run() throws {
+            let preset = try common.resolve()
+            let comm = try Communicator.world()
+            let world = try TrainingWorld(comm: comm, bucketBytes: bucketMb << 20)
+            let r = try benchAllReduce(preset: preset, world: world, comm: comm, bucketMB: bucketMb)
+            guard world.isCoordinator else { return }
+            try common.emit(r, String(format: "allreduce %@ %d ranks, %.1f MB: finch %.2f ms (buckets of %d MiB), MPI_Allreduce %.2f ms",
+                                      r.preset, r.ranks, Double(r.bytes) / 1e6, r.finch_ms, r.bucket_mb, r.mpi_allreduce_ms))
+        }
+    }
+}
