@@ -60,14 +60,22 @@ public func attentionForward(out: UnsafeMutablePointer<Float>, probs: UnsafeMuta
             let kh = k + b * s.kvBatchStride + kvh * hd
             let vh = v + b * s.kvBatchStride + kvh * hd
             let P = probs + ((b * s.numHeads + h) * Tq) * L
+            let o = out + b * Tq * s.outRow + h * hd
+            if Tq == 1 {  // one new token: matrix–vector products, no packing
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(keys), Int32(hd), s.scale, kh, Int32(s.kvTokenStride),
+                            qh, 1, 0, P, 1)
+                softmaxCausalRow(P, visible: p0 + 1, width: keys)
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(keys), Int32(hd), 1, vh, Int32(s.kvTokenStride),
+                            P, 1, 0, o, 1)
+                continue
+            }
             // S[Tq, keys] = scale · Q · Kᵀ
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(Tq), Int32(keys), Int32(hd),
                         s.scale, qh, Int32(s.qTokenStride), kh, Int32(s.kvTokenStride), 0, P, Int32(L))
             for i in 0..<Tq { softmaxCausalRow(P + i * L, visible: p0 + i + 1, width: keys) }
             // out[Tq, hd] = P · V
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(Tq), Int32(hd), Int32(keys),
-                        1, P, Int32(L), vh, Int32(s.kvTokenStride), 0,
-                        out + b * Tq * s.outRow + h * hd, Int32(s.outRow))
+                        1, P, Int32(L), vh, Int32(s.kvTokenStride), 0, o, Int32(s.outRow))
         }
     }
 }

@@ -34,11 +34,29 @@ public func matmulForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
             beta = 1
         }
         let w = layout == .outIn ? weight + o0 * C : weight + o0
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, layout == .outIn ? CblasTrans : CblasNoTrans,
-                    Int32(rows), Int32(cols), Int32(C), 1, inp + n0 * ldi, Int32(ldi),
-                    w, Int32(layout == .outIn ? C : OC), beta, o, Int32(ldo))
+        if rows <= matvecRows {
+            // Decoding: sgemm would repack the whole weight matrix for a handful of rows
+            // (measured: 50% of a batch-1 decode step in OpenBLAS's packing routines).
+            for n in 0..<rows {
+                switch layout {
+                case .outIn:
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(cols), Int32(C), 1, w, Int32(C),
+                                inp + (n0 + n) * ldi, 1, beta, o + n * ldo, 1)
+                case .inOut:
+                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(C), Int32(cols), 1, w, Int32(OC),
+                                inp + (n0 + n) * ldi, 1, beta, o + n * ldo, 1)
+                }
+            }
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, layout == .outIn ? CblasTrans : CblasNoTrans,
+                        Int32(rows), Int32(cols), Int32(C), 1, inp + n0 * ldi, Int32(ldi),
+                        w, Int32(layout == .outIn ? C : OC), beta, o, Int32(ldo))
+        }
     }
 }
+
+/// Up to this many rows a product runs as one matrix–vector product per row.
+private let matvecRows = 4
 
 /// Backward of `matmulForward`. Accumulates into every gradient it is given:
 /// dinp[N, C] += dout · W,  dweight += doutᵀ · inp (in W's layout),  dbias[OC] += Σₙ dout.
