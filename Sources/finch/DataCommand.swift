@@ -6,28 +6,50 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Make datasets.",
                                                     subcommands: [GenerateData.self])
 
+    /// Which task, and its settings; shared with `finch eval` so both build the same task.
+    struct TaskOptions: ParsableArguments {
+        @Option(help: "Task: \(TaskCatalog.names.joined(separator: ", ")).") var task: String
+        @Option(help: "GeneralPoints rule: id (J, Q, K count 10) or ood (11, 12, 13).") var rule: String?
+        @Option(help: "GeneralPoints reward: shaped (+5 to -3, as in the paper; default) or binary.") var reward: String?
+        @Option(help: "Smallest operand size in digits (addition, arithmetic; default 1).") var minDigits: Int?
+        @Option(help: "Largest operand size in digits (addition: default 4; arithmetic: 2).") var maxDigits: Int?
+        @Option(help: "Fewest operations per problem (arithmetic; default 2).") var minOperations: Int?
+        @Option(help: "Most operations per problem (arithmetic; default 4).") var maxOperations: Int?
+
+        func makeTask() throws -> any VerifiableTask {
+            try TaskCatalog.task(named: task, settings: TaskSettings(
+                rule: rule, reward: reward, minDigits: minDigits, maxDigits: maxDigits,
+                minOperations: minOperations, maxOperations: maxOperations))
+        }
+    }
+
     struct GenerateData: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generate",
-            abstract: "Write generated train/eval JSONL for a task (train and eval never share a problem).")
+            abstract: "Write generated train/eval JSONL for a task (train and eval never share a problem).",
+            discussion: """
+            Formats: sft (prompt, completion), cft (critique fine-tuning: half the candidate solutions \
+            flawed), prefs (prompt, chosen, rejected), prompts (prompt only, for RL and finch eval). \
+            Every line also carries task, rule and ground_truth.
+            """)
 
-        @Option(help: "Task: addition.") var task: String
+        @OptionGroup var taskOptions: TaskOptions
         @Option(help: "Training examples.") var n: Int
         @Option(help: "Held-out examples.") var evalN = 500
         @Option(help: "Seed.") var seed: UInt64 = 0
-        @Option(help: "Smallest operand size in digits.") var minDigits = 1
-        @Option(help: "Largest operand size in digits.") var maxDigits = 4
+        @Option(help: "Format: \(TaskDatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).") var format = "sft"
         @Option(help: "Output directory (train.jsonl, eval.jsonl).") var out: String
 
         func run() throws {
-            guard task == "addition" else { throw ValidationError("unknown task '\(task)' (addition)") }
-            let (train, eval) = try AdditionTask(minDigits: minDigits, maxDigits: maxDigits)
-                .split(count: n, evalCount: evalN, seed: seed)
+            guard let dataFormat = TaskDatasetFormat(rawValue: format) else {
+                throw ValidationError("unknown format '\(format)' (\(TaskDatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard n >= 0, evalN >= 0 else { throw ValidationError("--n and --eval-n must not be negative") }
+            let task = try taskOptions.makeTask()
             let dir = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try AdditionTask.writeJSONL(train, to: dir.appendingPathComponent("train.jsonl"), includeAnswers: false)
-            try AdditionTask.writeJSONL(eval, to: dir.appendingPathComponent("eval.jsonl"), includeAnswers: true)
-            print("wrote \(train.count) training and \(eval.count) held-out problems to \(dir.path)")
+            try TaskDataset.generate(task: task, count: n, evalCount: evalN, seed: seed, format: dataFormat, directory: dir)
+            print("wrote \(n) training and \(evalN) held-out \(task.name) problems (\(format)) to \(dir.path)")
         }
     }
 }

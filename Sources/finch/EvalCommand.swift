@@ -1,0 +1,130 @@
+import ArgumentParser
+import FinchData
+import FinchKernels
+import FinchTrain
+import Foundation
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a checkpoint on a verifiable task: greedy pass@1, sampled pass@k, mean reward, format errors.",
+        discussion: """
+        Problems come from --data (a prompts, sft or prefs file from 'finch data generate'), or are \
+        generated as the held-out set of 'finch data generate --seed S': the first --n lines of its \
+        eval.jsonl, which its train.jsonl never shares. Use the seed the training data was made with.
+        """)
+
+    @Option(help: "Checkpoint directory (config.json, model.safetensors, tokenizer.json).") var checkpoint: String
+    @OptionGroup var taskOptions: DataCommand.TaskOptions
+    @Option(help: "Problems (default: all of --data; required without it).") var n: Int?
+    @Option(help: "Sampled answers per problem for pass@k (0: greedy only).") var samples = 0
+    @Option(help: "Sampling temperature for --samples.") var temperature: Float = 1.0
+    @Option(help: "Seed of the generated held-out set and of the samples.") var seed: UInt64 = 0
+    @Option(help: "Problems file instead of generated problems.") var data: String?
+    @Option(help: "Write the result as JSON here.") var out: String?
+    @Option(help: "Token budget per answer (default: twice the longest reference solution, plus 16).")
+    var maxNewTokens: Int?
+    @Option(help: "Sequences decoded together.") var batchSize = 64
+    @Option(help: "Kernel threads.") var threads = 1
+
+    func run() throws {
+        guard samples >= 0, batchSize >= 1 else { throw ValidationError("--samples must be >= 0 and --batch-size >= 1") }
+        KernelThreads.set(threads)
+        let task = try taskOptions.makeTask()
+        let problems = try loadProblems(task)
+        let policy = try LoadedPolicy(checkpoint: URL(fileURLWithPath: checkpoint))
+        let budget = try maxNewTokens ?? defaultBudget(task, problems, policy.tokenizer)
+        let result = try evaluateTask(model: policy.model, tokenizer: policy.tokenizer, task: task,
+                                      problems: problems[...],
+                                      options: TaskEvalOptions(maxNewTokens: budget, samples: samples,
+                                                               temperature: temperature, seed: seed,
+                                                               batchSize: batchSize))
+        let report = EvalReport(checkpoint: checkpoint, task: task.name, rule: task.rule,
+                                problems: data ?? "generated held-out set, seed \(seed)", seed: seed,
+                                maxNewTokens: budget, temperature: samples > 0 ? temperature : nil,
+                                counts: result.counts, examples: result.examples)
+        print(report.table)
+        if let out {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            try encoder.encode(report).write(to: URL(fileURLWithPath: out), options: .atomic)
+        }
+    }
+
+    private func loadProblems(_ task: any VerifiableTask) throws -> [TaskInstance] {
+        if let data {
+            let all = try TaskInstanceFile.read(URL(fileURLWithPath: data), task: task)
+            return Array(all.prefix(n ?? all.count))
+        }
+        guard let n, n >= 1 else { throw ValidationError("--n (at least 1) is required without --data") }
+        return try heldOutProblems(task, count: n)
+    }
+
+    private func heldOutProblems<Task: VerifiableTask>(_ task: Task, count: Int) throws -> [TaskInstance] {
+        try task.split(count: 0, evalCount: count, seed: seed).eval.map(task.instance(of:))
+    }
+
+    private func defaultBudget(_ task: any VerifiableTask, _ problems: [TaskInstance], _ tokenizer: any Tokenizer) throws -> Int {
+        let longest = try problems.map { tokenizer.encode(try task.referenceSolution(for: $0)).count }.max() ?? 0
+        return 2 * longest + 16
+    }
+}
+
+/// What `finch eval` prints and writes: the ratios people read, and the raw counts that
+/// merge across runs.
+private struct EvalReport: Encodable {
+    let checkpoint: String
+    let task: String
+    let rule: String?
+    let problems: String
+    let seed: UInt64
+    let maxNewTokens: Int
+    let temperature: Float?
+    let counts: TaskEvalCounts
+    let examples: [TaskEvalExample]
+
+    enum CodingKeys: String, CodingKey {
+        case checkpoint, task, rule, problems, seed, counts, examples, greedy, sampled
+        case maxNewTokens = "max_new_tokens"
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(checkpoint, forKey: .checkpoint)
+        try container.encode(task, forKey: .task)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(problems, forKey: .problems)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(maxNewTokens, forKey: .maxNewTokens)
+        try container.encode(counts, forKey: .counts)
+        try container.encode(examples, forKey: .examples)
+        try container.encode(["pass@1": counts.greedyPassAt1, "mean_reward": counts.greedyMeanReward,
+                              "format_error_rate": counts.greedyFormatErrorRate], forKey: .greedy)
+        if let temperature {
+            try container.encode(["k": Double(counts.samplesPerProblem), "temperature": Double(temperature),
+                                  "pass@1": counts.sampledPassAt1, "pass@\(counts.samplesPerProblem)": counts.sampledPassAtK,
+                                  "mean_reward": counts.sampledMeanReward,
+                                  "format_error_rate": counts.sampledFormatErrorRate], forKey: .sampled)
+        }
+    }
+
+    var table: String {
+        var rows = [("decoding", "pass@1", "pass@k", "mean reward", "format errors")]
+        func percent(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
+        rows.append(("greedy", percent(counts.greedyPassAt1), "-", String(format: "%.3f", counts.greedyMeanReward),
+                     percent(counts.greedyFormatErrorRate)))
+        if let temperature {
+            rows.append((String(format: "T=%.2f, k=%d", temperature, counts.samplesPerProblem), percent(counts.sampledPassAt1),
+                         percent(counts.sampledPassAtK), String(format: "%.3f", counts.sampledMeanReward),
+                         percent(counts.sampledFormatErrorRate)))
+        }
+        let header = "\(task)\(rule.map { " (\($0))" } ?? ""): \(counts.problems) problems from \(problems)"
+        let widths = [rows.map(\.0.count).max()!, 8, 8, 12, 14]
+        func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+        let lines = rows.map { row in
+            zip([row.0, row.1, row.2, row.3, row.4], widths).map { pad($0, $1) }.joined(separator: "  ")
+        }
+        let truncated = "greedy answers cut off by the \(maxNewTokens)-token budget or the context: \(counts.greedyTruncated)"
+        return ([header] + lines + [truncated]).joined(separator: "\n")
+    }
+}
