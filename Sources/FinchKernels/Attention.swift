@@ -69,16 +69,26 @@ public func attentionForward(out: UnsafeMutablePointer<Float>, probs: UnsafeMuta
                             P, 1, 0, o, 1)
                 continue
             }
-            // S[Tq, keys] = scale · Q · Kᵀ
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(Tq), Int32(keys), Int32(hd),
-                        s.scale, qh, Int32(s.qTokenStride), kh, Int32(s.kvTokenStride), 0, P, Int32(L))
-            for i in 0..<Tq { softmaxCausalRow(P + i * L, visible: p0 + i + 1, width: keys) }
-            // out[Tq, hd] = P · V
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(Tq), Int32(hd), Int32(keys),
-                        1, P, Int32(L), vh, Int32(s.kvTokenStride), 0, o, Int32(s.outRow))
+            // Row blocks of queries see only keys up to their last row: the masked upper
+            // triangle is skipped block by block instead of computed and zeroed.
+            for i0 in stride(from: 0, to: Tq, by: causalBlock) {
+                let i1 = min(Tq, i0 + causalBlock), visible = p0 + i1
+                // S[i0..<i1, 0..<visible] = scale · Q · Kᵀ
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(i1 - i0), Int32(visible), Int32(hd),
+                            s.scale, qh + i0 * s.qTokenStride, Int32(s.qTokenStride), kh, Int32(s.kvTokenStride),
+                            0, P + i0 * L, Int32(L))
+                for i in i0..<i1 { softmaxCausalRow(P + i * L, visible: p0 + i + 1, width: keys) }
+                // out[i0..<i1] = P · V
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(i1 - i0), Int32(hd), Int32(visible),
+                            1, P + i0 * L, Int32(L), vh, Int32(s.kvTokenStride), 0, o + i0 * s.outRow, Int32(s.outRow))
+            }
         }
     }
 }
+
+/// Query rows per block when skipping the causal mask's upper triangle: smaller blocks skip
+/// more but make smaller, less efficient products.
+private let causalBlock = 64
 
 /// Softmax over the first `visible` entries of a row; entries up to `width` are zeroed.
 @inline(__always)
@@ -116,27 +126,34 @@ public func attentionBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutable
 }
 
 /// One head's backward: dP[T, T] is scratch; dq/dk/dv, q/k/v point at the head's first column.
+/// Works in the forward pass's row blocks, so the masked upper triangle costs nothing.
 @inline(__always)
 private func headBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
                           dv: UnsafeMutablePointer<Float>, dP: UnsafeMutablePointer<Float>,
                           dO: UnsafePointer<Float>, P: UnsafePointer<Float>,
                           q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                           shape s: AttentionShape) {
-    let T = Int32(s.queries), L = Int32(s.keyCapacity), hd = Int32(s.headDim)
+    let T = s.queries, L = Int32(s.keyCapacity), hd = Int32(s.headDim)
     let ldq = Int32(s.qTokenStride), ldkv = Int32(s.kvTokenStride), ldo = Int32(s.outRow)
-    // dP[T, T] = dO · Vᵀ
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, 1, dO, ldo, v, ldkv, 0, dP, L)
-    // dV[T, hd] += Pᵀ · dO
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1, P, L, dO, ldo, 1, dv, ldkv)
-    // dS = P ⊙ (dP − rowsum(P ⊙ dP)), in place in dP; the masked upper triangle is zero
-    for i in 0..<s.queries {
-        let p = P + i * s.keyCapacity, d = dP + i * s.keyCapacity
-        var dot: Float = 0
-        for j in 0...i { dot += p[j] * d[j] }
-        for j in 0...i { d[j] = p[j] * (d[j] - dot) }
-        if i + 1 < s.queries { (d + i + 1).update(repeating: 0, count: s.queries - i - 1) }
+    for i0 in stride(from: 0, to: T, by: causalBlock) {
+        let i1 = min(T, i0 + causalBlock), rows = Int32(i1 - i0), keys = Int32(i1)
+        let Pb = P + i0 * s.keyCapacity, dPb = dP + i0 * s.keyCapacity, dOb = dO + i0 * s.outRow
+        // dP[i0..<i1, 0..<i1] = dO · Vᵀ
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, keys, hd, 1, dOb, ldo, v, ldkv, 0, dPb, L)
+        // dV[0..<i1] += Pᵀ · dO
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hd, rows, 1, Pb, L, dOb, ldo, 1, dv, ldkv)
+        // dS = P ⊙ (dP − rowsum(P ⊙ dP)), in place; entries right of the diagonal are zero
+        for i in i0..<i1 {
+            let p = P + i * s.keyCapacity, d = dP + i * s.keyCapacity
+            var dot: Float = 0
+            for j in 0...i { dot += p[j] * d[j] }
+            for j in 0...i { d[j] = p[j] * (d[j] - dot) }
+            if i + 1 < i1 { (d + i + 1).update(repeating: 0, count: i1 - i - 1) }
+        }
+        // dQ[i0..<i1] += scale · dS · K ;  dK[0..<i1] += scale · dSᵀ · Q
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, keys, s.scale, dPb, L, k, ldkv,
+                    1, dq + i0 * s.qTokenStride, ldq)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hd, rows, s.scale, dPb, L,
+                    q + i0 * s.qTokenStride, ldq, 1, dk, ldkv)
     }
-    // dQ += scale · dS · K ;  dK += scale · dSᵀ · Q
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, s.scale, dP, L, k, ldkv, 1, dq, ldq)
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, s.scale, dP, L, q, ldq, 1, dk, ldkv)
 }

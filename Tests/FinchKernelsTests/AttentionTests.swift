@@ -6,7 +6,7 @@ import XCTest
 /// differences, grouping against explicitly repeated key/value heads, and the KV-cache form
 /// against the full causal forward.
 final class AttentionTests: XCTestCase {
-    let B = 2, T = 5, headDim = 4
+    var B = 2, T = 5, headDim = 4
     /// (query heads, key/value heads): grouped, plain multi-head, and multi-query.
     let headCounts = [(4, 2), (4, 4), (4, 1)]
 
@@ -84,6 +84,25 @@ final class AttentionTests: XCTestCase {
                               "probs row \(r): future keys must be masked to 0")
             }
         }
+    }
+
+    /// Sequences longer than the kernels' causal row block (64), so the blocked skipping of the
+    /// masked triangle is exercised across block boundaries, forward and backward.
+    func testLongSequencesAcrossCausalBlocks() {
+        (B, T, headDim) = (1, 70, 2)
+        var rng = RNG(seed: 74)
+        let (nh, nkv) = (2, 1)
+        let qkv = rng.normals(B * T * (nh + 2 * nkv) * headDim), dout = rng.normals(B * T * nh * headDim)
+        let (out, probs) = runForward(qkv, nh: nh, nkv: nkv)
+        let expected = Self.reference(qkv: doubles(qkv), B: B, T: T, nh: nh, nkv: nkv, hd: headDim)
+        assertClose("attention T=70 forward", out, expected.out)
+        assertClose("attention T=70 probs", probs, expected.probs)
+        var dqkv = zeros(qkv.count)
+        runBackward(qkv, probs: probs, dout: dout, nh: nh, nkv: nkv, into: &dqkv)
+        let numerical = numericalGradient(at: doubles(qkv)) {
+            dot(Self.reference(qkv: $0, B: B, T: T, nh: nh, nkv: nkv, hd: headDim).out, dout)
+        }
+        assertClose("attention T=70 dqkv", dqkv, numerical)
     }
 
     func testBackwardMatchesFiniteDifferences() {
