@@ -49,3 +49,9 @@ public func parallelChunks(_ n: Int, minPerThread: Int, _ body: (Int, Int) -> Vo
         }
     }
 }
+
+/// x[0..<n] = 0, split over the kernel threads: a backward pass clears several activation-sized
+/// gradient buffers per layer, which on one thread leaves the others idle.
+public func parallelZero(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
+    parallelChunks(n, minPerThread: 1 << 16) { lo, hi in (x + lo).update(repeating: 0, count: hi - lo) }
+}

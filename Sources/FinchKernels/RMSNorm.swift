@@ -17,9 +17,11 @@ public func rmsNormForward(out: UnsafeMutablePointer<Float>, rstd: UnsafeMutable
 public func rmsNormBackward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
                             dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
                             weight: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int) {
-    for n in 0..<N {
-        let d = dout + n * C, x = inp + n * C, s = rstd[n]
-        for c in 0..<C { dweight[c] += x[c] * s * d[c] }
+    parallelChunks(C, minPerThread: 64) { c0, c1 in  // by column: no two threads share a dweight entry
+        for n in 0..<N {
+            let d = dout + n * C, x = inp + n * C, s = rstd[n]
+            for c in c0..<c1 { dweight[c] += x[c] * s * d[c] }
+        }
     }
     parallelFor(N, minPerThread: 16) { n in
         let d = dout + n * C, x = inp + n * C, dx = dinp + n * C, s = rstd[n]

@@ -81,25 +81,25 @@ extension Transformer {
                        s: BackwardScratch) {
         let d = dims, p = params.pointer, g = grads.pointer, N = B * T
         // MLP: out = res2 + act · Wproj
-        s.dact.update(repeating: 0, count: N * d.I)
+        parallelZero(s.dact, N * d.I)
         matmulBackward(dinp: s.dact, dweight: g + w.fcProjW, dbias: w.fcProjB.map { g + $0 }, dout: dres,
                        inp: a.act, weight: p + w.fcProjW, N: N, C: d.I, OC: d.C, layout: d.layout)
-        s.dfc.update(repeating: 0, count: N * d.fc)
+        parallelZero(s.dfc, N * d.fc)
         if config.isGPT2 {
             geluBackward(dinp: s.dfc, inp: a.fc, dout: s.dact, N: N * d.I)
         } else {
             swigluBackward(dinp: s.dfc, inp: a.fc, dout: s.dact, N: N, H: d.I)
         }
-        s.dln.update(repeating: 0, count: N * d.C)
+        parallelZero(s.dln, N * d.C)
         matmulBackward(dinp: s.dln, dweight: g + w.fcW, dbias: w.fcB.map { g + $0 }, dout: s.dfc,
                        inp: a.ln2, weight: p + w.fcW, N: N, C: d.C, OC: d.fc, layout: d.layout)
         normBackward(dinp: dres, dout: s.dln, inp: a.res2, mean: a.ln2Mean, rstd: a.ln2Rstd,
                      w: w.ln2W, b: w.ln2B, N: N)
         // Attention: res2 = inp + atty · Wo
-        s.datty.update(repeating: 0, count: N * d.attn)
+        parallelZero(s.datty, N * d.attn)
         matmulBackward(dinp: s.datty, dweight: g + w.projW, dbias: w.projB.map { g + $0 }, dout: dres,
                        inp: a.atty, weight: p + w.projW, N: N, C: d.attn, OC: d.C, layout: d.layout)
-        s.dqkv.update(repeating: 0, count: N * d.qkv)
+        parallelZero(s.dqkv, N * d.qkv)
         let shape = AttentionShape.fused(batch: B, seqLen: T, numHeads: d.nh, numKVHeads: d.nkv, headDim: d.hd)
         let kOff = d.attn, vOff = d.attn + d.nkv * d.hd
         attentionBackward(dq: s.dqkv, dk: s.dqkv + kOff, dv: s.dqkv + vOff, scratch: s.attention,
@@ -108,7 +108,7 @@ extension Transformer {
             ropeApply(s.dqkv, positions: positions, N: N, heads: d.nh + d.nkv, rowStride: d.qkv,
                       table: rope, inverse: true)
         }
-        s.dln.update(repeating: 0, count: N * d.C)
+        parallelZero(s.dln, N * d.C)
         matmulBackward(dinp: s.dln, dweight: g + w.qkvW, dbias: w.qkvB.map { g + $0 }, dout: s.dqkv,
                        inp: a.ln1, weight: p + w.qkvW, N: N, C: d.C, OC: d.qkv, layout: d.layout)
         normBackward(dinp: dres, dout: s.dln, inp: inp, mean: a.ln1Mean, rstd: a.ln1Rstd,

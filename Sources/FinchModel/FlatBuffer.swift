@@ -1,3 +1,5 @@
+import FinchKernels
+
 /// A zero-initialised, 64-byte aligned Float allocation that owns its memory.
 ///
 /// Parameters, gradients, optimizer moments and activations are each one of these,
@@ -22,7 +24,7 @@ public final class FlatBuffer: @unchecked Sendable {
 
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 
-    public func zero() { pointer.update(repeating: 0, count: count) }
+    public func zero() { parallelZero(pointer, count) }
 
     public func copy(from other: FlatBuffer) {
         precondition(other.count == count, "FlatBuffer.copy: \(other.count) floats into \(count)")

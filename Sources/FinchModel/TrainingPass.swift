@@ -136,10 +136,10 @@ public final class TrainingPass {
             }
         }
         let dlogits = s.at("logits")
-        sc.dln.update(repeating: 0, count: N * d.C)
+        parallelZero(sc.dln, N * d.C)
         matmulBackward(dinp: sc.dln, dweight: g + model.lmHead, dbias: nil, dout: dlogits, inp: s.at("lnf"),
                        weight: p + model.lmHead, N: N, C: d.C, OC: d.V)
-        sc.dres.update(repeating: 0, count: N * d.C)
+        parallelZero(sc.dres, N * d.C)
         model.normBackward(dinp: sc.dres, dout: sc.dln, inp: s.residual(d.L), mean: s.at("lnfMean"),
                            rstd: s.at("lnfRstd"), w: model.lnfW, b: model.lnfB, N: N)
         s.positions.withUnsafeBufferPointer { pos in

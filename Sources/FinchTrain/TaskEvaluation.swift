@@ -205,3 +205,20 @@ private func decode(model: Transformer, tokenizer: any Tokenizer, task: any Veri
     }
     return answers
 }
+
+extension TaskEvalCounts {
+    /// The counts of every rank added up, when each rank evaluated its own share of the
+    /// problems (`TrainingWorld.share`): the result a single process would report.
+    public func summed(over world: TrainingWorld) throws -> TaskEvalCounts {
+        let ints = [problems, greedyCorrect, greedyFormatErrors, greedyTruncated, sampledAnswers, sampledCorrect,
+                    sampledFormatErrors].map(Double.init)
+        let v = try world.sum(ints + [greedyRewardSum, sampledRewardSum, passAt1Sum, passAtKSum])
+        var total = TaskEvalCounts()
+        total.problems = Int(v[0]); total.greedyCorrect = Int(v[1]); total.greedyFormatErrors = Int(v[2])
+        total.greedyTruncated = Int(v[3]); total.sampledAnswers = Int(v[4]); total.sampledCorrect = Int(v[5])
+        total.sampledFormatErrors = Int(v[6])
+        total.greedyRewardSum = v[7]; total.sampledRewardSum = v[8]; total.passAt1Sum = v[9]; total.passAtKSum = v[10]
+        total.samplesPerProblem = total.problems > 0 ? total.sampledAnswers / total.problems : 0
+        return total
+    }
+}

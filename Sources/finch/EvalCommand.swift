@@ -1,5 +1,6 @@
 import ArgumentParser
 import FinchData
+import FinchDistributed
 import FinchKernels
 import FinchTrain
 import Foundation
@@ -26,22 +27,35 @@ struct Eval: ParsableCommand {
     @Option(help: "Sequences decoded together.") var batchSize = 64
     @Option(help: "Kernel threads.") var threads = 1
 
+    /// Under mpirun every rank evaluates its share of the problems (same checkpoint, same
+    /// problem list) and rank 0 reports the summed counts: the numbers one process would give.
     func run() throws {
         guard samples >= 0, batchSize >= 1 else { throw ValidationError("--samples must be >= 0 and --batch-size >= 1") }
+        let world = try TrainingWorld(comm: Communicator.world())
+        do {
+            try evaluate(world)
+        } catch {
+            world.abort(error)
+        }
+    }
+
+    private func evaluate(_ world: TrainingWorld) throws {
         KernelThreads.set(threads)
         let task = try taskOptions.makeTask()
         let problems = try loadProblems(task)
         let policy = try LoadedPolicy(checkpoint: URL(fileURLWithPath: checkpoint))
         let budget = try maxNewTokens ?? defaultBudget(task, problems, policy.tokenizer)
         let result = try evaluateTask(model: policy.model, tokenizer: policy.tokenizer, task: task,
-                                      problems: problems[...],
+                                      problems: problems[world.share(of: problems.count)],
                                       options: TaskEvalOptions(maxNewTokens: budget, samples: samples,
                                                                temperature: temperature, seed: seed,
                                                                batchSize: batchSize))
+        let counts = try result.counts.summed(over: world)
+        guard world.isCoordinator else { return }
         let report = EvalReport(checkpoint: checkpoint, task: task.name, rule: task.rule,
                                 problems: data ?? "generated held-out set, seed \(seed)", seed: seed,
                                 maxNewTokens: budget, temperature: samples > 0 ? temperature : nil,
-                                counts: result.counts, examples: result.examples)
+                                counts: counts, examples: result.examples)
         print(report.table)
         if let out {
             let encoder = JSONEncoder()
