@@ -63,19 +63,9 @@ public struct AdditionTask: Sendable {
             let completion: String
             let answer: Int?
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var data = Data()
-        for problem in problems {
-            let line = Line(prompt: problem.prompt, completion: problem.completion, answer: includeAnswers ? problem.answer : nil)
-            data += try encoder.encode(line)
-            data.append(UInt8(ascii: "\n"))
-        }
-        do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw DataError(source: url.path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        try writeJSONLines(problems.map {
+            Line(prompt: $0.prompt, completion: $0.completion, answer: includeAnswers ? $0.answer : nil)
+        }, to: url)
     }
 
     /// How many operand values the digit range allows.

@@ -72,17 +72,6 @@ public enum TaskDataset {
     }
 
     static func write(_ lines: [JSONValue], to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var data = Data()
-        for line in lines {
-            data += try encoder.encode(line)
-            data.append(UInt8(ascii: "\n"))
-        }
-        do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw DataError(source: url.path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        try writeJSONLines(lines, to: url)
     }
 }
