@@ -2,7 +2,7 @@ import FinchKernels
 
 /// Why a sequence stopped.
 public enum FinishReason: String, Codable, Sendable {
-    case stop    // produced a stop token (included in the output)
+    case stop    // produced a stop token or stop sequence (included in the output)
     case length  // reached max new tokens or the context limit
 }
 
@@ -18,8 +18,11 @@ public struct Generation: Sendable, Equatable {
 /// Each sequence draws from its own RNG seeded by `seeds[i]`, so what a sequence gets does not
 /// depend on which other sequences share its batch. Prompts may differ in length: the batch is
 /// prefilled right-padded and each row then advances at its own position.
+///
+/// A sequence stops at any of `stopTokens`, or when its output ends with one of
+/// `stopSequences` (a stop string, tokenised by the caller: "\n\n", "</answer>").
 public func generate(model: Transformer, prompts: [[Int32]], maxNewTokens: Int, sampling: SamplingParams,
-                     stopTokens: Set<Int32>, seeds: [UInt64]) -> [Generation] {
+                     stopTokens: Set<Int32>, stopSequences: [[Int32]] = [], seeds: [UInt64]) -> [Generation] {
     let B = prompts.count
     precondition(seeds.count == B, "generate: one seed per prompt")
     guard B > 0 else { return [] }
@@ -46,7 +49,7 @@ public func generate(model: Transformer, prompts: [[Int32]], maxNewTokens: Int, 
                 next[b] = tok
                 out[b].tokens.append(tok)
                 out[b].logprobs.append(lp)
-                if stopTokens.contains(tok) {
+                if stopTokens.contains(tok) || stopSequences.contains(where: { !$0.isEmpty && out[b].tokens.ends(with: $0) }) {
                     done[b] = true; out[b].finish = .stop
                 } else if out[b].tokens.count >= maxNewTokens || cache.lengths[b] + 1 >= capacity {
                     done[b] = true; out[b].finish = .length
@@ -61,4 +64,11 @@ public func generate(model: Transformer, prompts: [[Int32]], maxNewTokens: Int, 
         logits = forward.step(tokens: next, counts: counts, cache: cache)
     }
     return out
+}
+
+extension Array where Element: Equatable {
+    /// Whether the last `suffix.count` elements equal `suffix`.
+    func ends(with suffix: [Element]) -> Bool {
+        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
+    }
 }

@@ -57,6 +57,14 @@ final class CachedDecodingTests: XCTestCase {
                                stopTokens: [first], seeds: [0])[0]
         XCTAssertEqual(stopped.tokens, [first])
         XCTAssertEqual(stopped.finish, .stop)
+        // A stop sequence ends the output right after its last token, wherever it falls.
+        let sequence = Array(stop.tokens[2...3])
+        let bySequence = generate(model: model, prompts: [[1, 2, 3]], maxNewTokens: 6, sampling: .greedy,
+                                  stopTokens: [], stopSequences: [sequence], seeds: [0])[0]
+        XCTAssertEqual(bySequence.finish, .stop)
+        XCTAssertTrue(bySequence.tokens.ends(with: sequence))
+        XCTAssertEqual(bySequence.tokens, Array(stop.tokens.prefix(bySequence.tokens.count)))
+        XCTAssertLessThanOrEqual(bySequence.tokens.count, 4)
     }
 }
 
