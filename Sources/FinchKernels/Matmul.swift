@@ -75,17 +75,10 @@ public func matmulBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMu
         }
     }
     if let dweight {
-        switch layout {
-        case .outIn:  // dW[OC, C] += doutᵀ[OC, N] · inp[N, C], split over the rows of dW (OC)
-            splitWork(OC, work: N * C * OC, grain: 16) { lo, hi in
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(hi - lo), Int32(C), Int32(N),
-                            1, dout + lo, Int32(ldo), inp, Int32(ldi), 1, dweight + lo * C, Int32(C))
-            }
-        case .inOut:  // dW[C, OC] += inpᵀ[C, N] · dout[N, OC], split over the rows of dW (C)
-            splitWork(C, work: N * C * OC, grain: 16) { lo, hi in
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(hi - lo), Int32(OC), Int32(N),
-                            1, inp + lo, Int32(ldi), dout, Int32(ldo), 1, dweight + lo * OC, Int32(OC))
-            }
+        if N >= tokenSplitRows && KernelThreads.count > 1 {
+            weightGradientSplitByTokens(dweight, dout: dout, inp: inp, N: N, C: C, OC: OC, layout: layout, ldi: ldi, ldo: ldo)
+        } else {
+            weightGradientSplitByRows(dweight, dout: dout, inp: inp, N: N, C: C, OC: OC, layout: layout, ldi: ldi, ldo: ldo)
         }
     }
     if let dbias {
@@ -95,6 +88,60 @@ public func matmulBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMu
                 for o in lo..<hi { dbias[o] += row[o] }
             }
         }
+    }
+}
+
+/// From this many tokens on, weight gradients are split over the tokens rather than over dW's rows.
+private let tokenSplitRows = 1024
+
+/// dW += doutᵀ·inp with threads taking shares of the tokens (the reduction): each reads only its
+/// share of `inp` and `dout`, where splitting dW's rows makes every thread pack the whole of one
+/// of them. Thread 0 adds into dW, the others into scratch that is summed in afterwards, which
+/// pays off when there are many tokens per weight (a training batch), not when decoding.
+private func weightGradientSplitByTokens(_ dweight: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                                         inp: UnsafePointer<Float>, N: Int, C: Int, OC: Int, layout: WeightLayout,
+                                         ldi: Int, ldo: Int) {
+    let wCount = C * OC, threads = KernelThreads.count
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (threads - 1) * wCount)
+    defer { scratch.deallocate() }
+    parallelFor(threads) { t in
+        let lo = N * t / threads, hi = N * (t + 1) / threads
+        let target = t == 0 ? dweight : scratch + (t - 1) * wCount
+        weightGradient(target, beta: t == 0 ? 1 : 0, dout: dout + lo * ldo, inp: inp + lo * ldi, rows: 0..<C,
+                       cols: 0..<OC, N: hi - lo, C: C, OC: OC, layout: layout, ldi: ldi, ldo: ldo)
+    }
+    parallelChunks(wCount, minPerThread: 1 << 14) { a, b in
+        for t in 0..<(threads - 1) {
+            let part = scratch + t * wCount
+            for i in a..<b { dweight[i] += part[i] }
+        }
+    }
+}
+
+/// dW += doutᵀ·inp with threads taking shares of dW's rows (OC for `.outIn`, C for `.inOut`).
+private func weightGradientSplitByRows(_ dweight: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                                       inp: UnsafePointer<Float>, N: Int, C: Int, OC: Int, layout: WeightLayout,
+                                       ldi: Int, ldo: Int) {
+    splitWork(layout == .outIn ? OC : C, work: N * C * OC, grain: 16) { lo, hi in
+        weightGradient(dweight, beta: 1, dout: dout, inp: inp, rows: layout == .outIn ? 0..<C : lo..<hi,
+                       cols: layout == .outIn ? lo..<hi : 0..<OC, N: N, C: C, OC: OC, layout: layout, ldi: ldi, ldo: ldo)
+    }
+}
+
+/// The part of dW = beta·dW + doutᵀ·inp over input features `rows` and outputs `cols`.
+@inline(__always)
+private func weightGradient(_ dW: UnsafeMutablePointer<Float>, beta: Float, dout: UnsafePointer<Float>,
+                            inp: UnsafePointer<Float>, rows: Range<Int>, cols: Range<Int>, N: Int, C: Int, OC: Int,
+                            layout: WeightLayout, ldi: Int, ldo: Int) {
+    switch layout {
+    case .outIn:  // dW[OC, C]: rows of dW are outputs
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(cols.count), Int32(rows.count), Int32(N),
+                    1, dout + cols.lowerBound, Int32(ldo), inp + rows.lowerBound, Int32(ldi), beta,
+                    dW + cols.lowerBound * C + rows.lowerBound, Int32(C))
+    case .inOut:  // dW[C, OC]: rows of dW are input features
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows.count), Int32(cols.count), Int32(N),
+                    1, inp + rows.lowerBound, Int32(ldi), dout + cols.lowerBound, Int32(ldo), beta,
+                    dW + rows.lowerBound * OC + cols.lowerBound, Int32(OC))
     }
 }
 

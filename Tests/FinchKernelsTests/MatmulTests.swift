@@ -80,6 +80,35 @@ final class MatmulTests: XCTestCase {
     }
 
     /// Only the needed gradients are computed: nil outputs are skipped, the others unchanged.
+    /// With many tokens and several threads, weight gradients are summed over per-thread token
+    /// shares (`weightGradientSplitByTokens`); they must equal the naive dW += doutᵀ·inp and
+    /// accumulate into what dweight held.
+    func testWeightGradientOverManyTokensOnTwoThreads() {
+        var rng = RNG(seed: 15)
+        let (n, c, oc) = (1100, 24, 40)
+        defer { KernelThreads.set(1) }
+        for layout in [WeightLayout.outIn, .inOut] {
+            let inp = rng.normals(n * c), dout = rng.normals(n * oc), weight = rng.normals(c * oc)
+            let start = rng.normals(c * oc)
+            var expected = doubles(start)
+            for t in 0..<n {
+                for o in 0..<oc {
+                    for k in 0..<c {
+                        let i = layout == .outIn ? o * c + k : k * oc + o
+                        expected[i] += Double(dout[t * oc + o]) * Double(inp[t * c + k])
+                    }
+                }
+            }
+            for threads in [1, 2] {
+                KernelThreads.set(threads)
+                var dweight = start
+                matmulBackward(dinp: nil, dweight: &dweight, dbias: nil, dout: dout, inp: inp, weight: weight,
+                               N: n, C: c, OC: oc, layout: layout)
+                assertClose("matmul dweight over \(n) tokens, \(threads) threads, \(layout)", dweight, expected)
+            }
+        }
+    }
+
     func testBackwardSkipsNilGradients() {
         var rng = RNG(seed: 14)
         let inp = rng.normals(N * C), weight = rng.normals(OC * C), dout = rng.normals(N * OC)
