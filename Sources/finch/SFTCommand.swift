@@ -11,6 +11,8 @@ struct SFT: ParsableCommand {
     var overrides: [String] = []
     @Option(help: "Continue a run: 'auto' (newest complete checkpoint in checkpoint.dir) or a checkpoint directory.")
     var resume: String?
+    @Option(help: "Stop after this step with a checkpoint (the schedule still follows train.steps; resume continues).")
+    var stopAfter: Int?
 
     func run() throws {
         let world = try TrainingWorld(comm: Communicator.world())
@@ -18,7 +20,7 @@ struct SFT: ParsableCommand {
             let runConfig = try RunConfig.load(path: config, overrides: overrides, world: world)
             let trainer = try SFTTrainer(config: runConfig, world: try world.withBuckets(mb: runConfig.distributed.bucketMB),
                                          resume: resume)
-            try trainer.run()
+            try trainer.run(stopAfter: stopAfter)
         } catch {
             world.abort(error)
         }
