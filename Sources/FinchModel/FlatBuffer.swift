@@ -26,10 +26,5 @@ public final class FlatBuffer: @unchecked Sendable {
 
     public func zero() { parallelZero(pointer, count) }
 
-    public func copy(from other: FlatBuffer) {
-        precondition(other.count == count, "FlatBuffer.copy: \(other.count) floats into \(count)")
-        pointer.update(from: other.pointer, count: count)
-    }
-
     public var array: [Float] { Array(buffer) }
 }

@@ -122,21 +122,19 @@ public final class SFTTrainer {
         let batch = TokenBatch(examples: examples, length: .longest(cappedAt: config.data.maxLength), padID: tokenizer.padID)
         model.grads.zero()
         let lp = pass.forward(tokens: batch.inputs, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen).logprobs
-        var dlp = [Float](repeating: 0, count: lp.count)
-        var local = (loss: 0.0, weight: 0.0)
-        for i in 0..<lp.count {
-            local.loss -= Double(batch.weights[i]) * Double(lp[i])
-            local.weight += Double(batch.weights[i])
-        }
-        let global = try world.sum([local.loss, local.weight, Double(batch.lengths.reduce(0, +))])
-        _ = lp.withUnsafeBufferPointer { l in
-            batch.weights.withUnsafeBufferPointer { w in
-                dlp.withUnsafeMutableBufferPointer { d in
-                    crossEntropyLoss(logprobs: l.baseAddress!, weights: w.baseAddress!, dlogprobs: d.baseAddress!,
-                                     N: lp.count, normalizer: global[1])
+        func crossEntropy(normalizer: Double, gradient: UnsafeMutablePointer<Float>?) -> (loss: Double, weightSum: Double) {
+            lp.withUnsafeBufferPointer { l in
+                batch.weights.withUnsafeBufferPointer { w in
+                    crossEntropyLoss(logprobs: l.baseAddress!, weights: w.baseAddress!, dlogprobs: gradient,
+                                     N: lp.count, normalizer: normalizer)
                 }
             }
         }
+        // This rank's Σ −w·log p and Σ w, then the global sums that normalise every rank's gradient.
+        let local = crossEntropy(normalizer: 1, gradient: nil)
+        let global = try world.sum([local.loss, local.weightSum, Double(batch.lengths.reduce(0, +))])
+        var dlp = [Float](repeating: 0, count: lp.count)
+        dlp.withUnsafeMutableBufferPointer { _ = crossEntropy(normalizer: global[1], gradient: $0.baseAddress!) }
         pass.backward(dlogprobs: dlp)
         try world.sumGradients(model.grads)
         let norm = clipGradNorm(model.grads.pointer, N: model.parameterCount, maxNorm: Float(config.train.gradClip))
