@@ -24,7 +24,7 @@ final class ActivationStore {
         o = perLayer * d.L
         take("embedded", N * d.C)  // residual stream into layer 0
         take("lnf", N * d.C); take("lnfMean", N); take("lnfRstd", N)
-        take("logits", N * d.V); take("logprobs", N); take("entropy", N)
+        take("logits", N * d.V); take("logprobs", N); take("entropy", N); take("values", N)
         buffer = FlatBuffer(count: o)
         self.offsets = offsets
         positions = (0..<N).map { Int32($0 % T) }
@@ -67,22 +67,34 @@ final class BackwardScratch {
 /// backward from any gradient of those log-probabilities (and, for RL, of the entropy).
 ///
 /// SFT's cross-entropy, DPO's and PPO/GRPO's policy losses are all functions of per-token
-/// log-probs, so this one interface serves every algorithm.
+/// log-probs, so this one interface serves every algorithm. With a `ValueHead` it also
+/// returns PPO's per-position value estimates from the same trunk.
 public final class TrainingPass {
     public let model: Transformer
+    public let valueHead: ValueHead?
     private var store: ActivationStore?
     private var scratch: BackwardScratch?
     private var tokens: [Int32] = []
     private var targets: [Int32] = []
     private var wantEntropy = false
+    private var inverseTemperature: Float = 1
 
-    public init(model: Transformer) { self.model = model }
+    public init(model: Transformer, valueHead: ValueHead? = nil) {
+        precondition(valueHead == nil || valueHead!.width == model.config.hiddenSize, "TrainingPass: value head width differs from the model's")
+        self.model = model
+        self.valueHead = valueHead
+    }
 
     /// Runs the model on tokens[B, T] (right-padded) and returns log p(targets[b, t] | tokens[b, ≤t])
-    /// for every position ([B·T]; 0 where the target is negative, i.e. padding), and the
-    /// entropy of each next-token distribution when asked.
+    /// for every position ([B·T]; 0 where the target is negative, i.e. padding), the entropy of
+    /// each next-token distribution when asked, and the value head's estimates if it has one.
+    ///
+    /// `temperature` divides the logits first, so RL scores tokens under the same distribution
+    /// the sampler drew them from (`sampleToken` with that temperature).
     public func forward(tokens: [Int32], targets: [Int32], batch B: Int, seqLen T: Int,
-                        entropy: Bool = false) -> (logprobs: [Float], entropy: [Float]?) {
+                        entropy: Bool = false, temperature: Float = 1)
+        -> (logprobs: [Float], entropy: [Float]?, values: [Float]?) {
+        precondition(temperature > 0, "forward: temperature must be positive")
         precondition(tokens.count == B * T && targets.count == B * T, "forward: tokens and targets must be [B·T]")
         precondition(T <= model.config.maxPositions, "forward: sequence length \(T) exceeds max positions \(model.config.maxPositions)")
         let d = model.dims, N = B * T, p = model.params.pointer
@@ -94,6 +106,7 @@ public final class TrainingPass {
         self.tokens = tokens
         self.targets = targets
         wantEntropy = entropy
+        inverseTemperature = 1 / temperature
         s.positions.withUnsafeBufferPointer { pos in
             tokens.withUnsafeBufferPointer { tok in
                 embeddingForward(out: s.residual(0), tokens: tok.baseAddress!, positions: pos.baseAddress!,
@@ -107,20 +120,28 @@ public final class TrainingPass {
         model.norm(out: s.at("lnf"), mean: s.at("lnfMean"), rstd: s.at("lnfRstd"), inp: s.residual(d.L),
                    w: model.lnfW, b: model.lnfB, N: N)
         matmulForward(out: s.at("logits"), inp: s.at("lnf"), weight: p + model.lmHead, bias: nil, N: N, C: d.C, OC: d.V)
+        if temperature != 1 { scale(s.at("logits"), N * d.V, by: inverseTemperature) }
         targets.withUnsafeBufferPointer { tgt in
             logSoftmaxForward(logits: s.at("logits"), targets: tgt.baseAddress!, logprobs: s.at("logprobs"),
                               entropy: entropy ? s.at("entropy") : nil, N: N, V: d.V)
         }
         let lp = Array(UnsafeBufferPointer(start: s.at("logprobs"), count: N))
-        return (lp, entropy ? Array(UnsafeBufferPointer(start: s.at("entropy"), count: N)) : nil)
+        var values: [Float]?
+        if let valueHead {
+            valueHead.forward(values: s.at("values"), hidden: s.at("lnf"), N: N)
+            values = Array(UnsafeBufferPointer(start: s.at("values"), count: N))
+        }
+        return (lp, entropy ? Array(UnsafeBufferPointer(start: s.at("entropy"), count: N)) : nil, values)
     }
 
     /// Accumulates into `model.grads` the gradient of a loss whose derivative with respect to
-    /// each position's log-prob is `dlogprobs` [B·T] (and to its entropy, `dentropy`).
+    /// each position's log-prob is `dlogprobs` [B·T] (and to its entropy, `dentropy`, and its
+    /// value estimate, `dvalues`, whose head gradients go to `valueHead.grads`).
     /// Must follow `forward`; it consumes the saved probabilities.
-    public func backward(dlogprobs: [Float], dentropy: [Float]? = nil) {
+    public func backward(dlogprobs: [Float], dentropy: [Float]? = nil, dvalues: [Float]? = nil) {
         guard let s = store, let sc = scratch else { preconditionFailure("backward called before forward") }
         precondition(dentropy == nil || wantEntropy, "backward: entropy gradient needs forward(entropy: true)")
+        precondition(dvalues == nil || valueHead != nil, "backward: value gradient without a value head")
         let d = model.dims, B = s.B, T = s.T, N = B * T, p = model.params.pointer, g = model.grads.pointer
         targets.withUnsafeBufferPointer { tgt in
             dlogprobs.withUnsafeBufferPointer { dl in
@@ -136,9 +157,15 @@ public final class TrainingPass {
             }
         }
         let dlogits = s.at("logits")
+        if inverseTemperature != 1 { scale(dlogits, N * d.V, by: inverseTemperature) }
         parallelZero(sc.dln, N * d.C)
         matmulBackward(dinp: sc.dln, dweight: g + model.lmHead, dbias: nil, dout: dlogits, inp: s.at("lnf"),
                        weight: p + model.lmHead, N: N, C: d.C, OC: d.V)
+        if let valueHead, let dvalues {
+            dvalues.withUnsafeBufferPointer { dv in
+                valueHead.backward(dhidden: sc.dln, dvalues: dv.baseAddress!, hidden: s.at("lnf"), N: N)
+            }
+        }
         parallelZero(sc.dres, N * d.C)
         model.normBackward(dinp: sc.dres, dout: sc.dln, inp: s.residual(d.L), mean: s.at("lnfMean"),
                            rstd: s.at("lnfRstd"), w: model.lnfW, b: model.lnfB, N: N)
@@ -152,5 +179,12 @@ public final class TrainingPass {
                                   tokens: tok.baseAddress!, positions: pos.baseAddress!, N: N, C: d.C)
             }
         }
+    }
+}
+
+/// x[0..<n] *= factor, split over the kernel threads.
+private func scale(_ x: UnsafeMutablePointer<Float>, _ n: Int, by factor: Float) {
+    parallelChunks(n, minPerThread: 1 << 16) { lo, hi in
+        for i in lo..<hi { x[i] *= factor }
     }
 }
