@@ -29,6 +29,8 @@ indirect enum ConfigValueKind {
     case number(NumberRange)
     case boolean
     case string
+    /// One of a fixed set of words (an algorithm, a mode).
+    case choice([String])
     case section([ConfigKey])
     /// Hugging Face config.json keys; which ones depends on the sibling `model_type`.
     case modelArchitecture
@@ -41,6 +43,7 @@ indirect enum ConfigValueKind {
         case .number(let range): return range.expectation
         case .boolean: return "true or false"
         case .string: return "a string"
+        case .choice(let words): return "one of " + words.joined(separator: ", ")
         case .section, .modelArchitecture: return "a mapping of keys"
         }
     }
@@ -53,6 +56,7 @@ indirect enum ConfigValueKind {
         case .number(let range): return Double.construct(from: scalar).map(range.admits) ?? false
         case .boolean: return Bool.construct(from: scalar) != nil
         case .string: return true
+        case .choice(let words): return words.contains(scalar.string)
         case .section, .modelArchitecture: return false
         }
     }
@@ -64,6 +68,8 @@ enum NumberRange {
     case nonNegative
     /// [0, 1), for moment decay rates.
     case fraction
+    /// [0, 1], for discounts.
+    case unitInterval
 
     func admits(_ value: Double) -> Bool {
         guard value.isFinite else { return false }
@@ -71,6 +77,7 @@ enum NumberRange {
         case .positive: return value > 0
         case .nonNegative: return value >= 0
         case .fraction: return value >= 0 && value < 1
+        case .unitInterval: return value >= 0 && value <= 1
         }
     }
 
@@ -79,6 +86,7 @@ enum NumberRange {
         case .positive: return "a positive number"
         case .nonNegative: return "a number ≥ 0"
         case .fraction: return "a number in [0, 1)"
+        case .unitInterval: return "a number in [0, 1]"
         }
     }
 }

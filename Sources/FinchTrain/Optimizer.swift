@@ -1,31 +1,54 @@
 import FinchKernels
 import FinchModel
 
-/// AdamW over a model's flat parameter buffer, with moments in the same layout so one
-/// offset addresses a parameter, its gradient and its two moments.
+/// AdamW over a flat parameter buffer, with moments in the same layout so one offset
+/// addresses a parameter, its gradient and its two moments.
 public final class AdamW {
-    public let model: Transformer
+    /// A contiguous range of parameters and whether weight decay applies to it.
+    public struct Group {
+        public var offset: Int, count: Int, decay: Bool
+    }
+
     public var config: AdamWConfig
+    public let params: FlatBuffer
+    public let grads: FlatBuffer
+    public let groups: [Group]
     public let m: FlatBuffer
     public let v: FlatBuffer
     /// Updates taken so far (the bias-correction step count).
     public var step = 0
 
-    public init(model: Transformer, config: AdamWConfig) {
-        self.model = model
+    public init(params: FlatBuffer, grads: FlatBuffer, groups: [Group], config: AdamWConfig) {
+        precondition(params.count == grads.count, "AdamW: parameters and gradients differ in size")
+        self.params = params
+        self.grads = grads
+        self.groups = groups
         self.config = config
-        m = FlatBuffer(count: model.parameterCount)
-        v = FlatBuffer(count: model.parameterCount)
+        m = FlatBuffer(count: params.count)
+        v = FlatBuffer(count: params.count)
     }
 
-    /// One update with the gradients in `model.grads`; decay only on tensors marked for it.
+    /// A transformer's parameters, decayed on the tensors its layout marks for it.
+    public convenience init(model: Transformer, config: AdamWConfig) {
+        self.init(params: model.params, grads: model.grads,
+                  groups: model.layout.views.map { Group(offset: $0.offset, count: $0.count, decay: $0.decay) },
+                  config: config)
+    }
+
+    /// A value head's parameters, never decayed (a single output row and its bias).
+    public convenience init(valueHead: ValueHead, config: AdamWConfig) {
+        self.init(params: valueHead.params, grads: valueHead.grads,
+                  groups: [Group(offset: 0, count: valueHead.params.count, decay: false)], config: config)
+    }
+
+    /// One update with the gradients in `grads`.
     public func update(lr: Float) {
         step += 1
-        let p = model.params.pointer, g = model.grads.pointer
-        for view in model.layout.views {
-            let o = view.offset
-            adamwStep(params: p + o, grads: g + o, m: m.pointer + o, v: v.pointer + o, N: view.count,
-                      step: step, lr: lr, config: config, decay: view.decay)
+        let p = params.pointer, g = grads.pointer
+        for group in groups {
+            let o = group.offset
+            adamwStep(params: p + o, grads: g + o, m: m.pointer + o, v: v.pointer + o, N: group.count,
+                      step: step, lr: lr, config: config, decay: group.decay)
         }
     }
 }

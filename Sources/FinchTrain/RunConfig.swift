@@ -20,20 +20,24 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var checkpoint: CheckpointSection
     public var logging: LoggingSection
     public var distributed: DistributedSection
+    /// Present for RL runs (`finch rl`); SFT ignores it.
+    public var rl: RLSection?
 
     /// `logging` defaults to `LoggingSection(checkpointDir: checkpoint.dir)`.
     public init(model: ModelSection, data: DataSection, train: TrainSection, checkpoint: CheckpointSection,
-                logging: LoggingSection? = nil, distributed: DistributedSection = DistributedSection()) {
+                logging: LoggingSection? = nil, distributed: DistributedSection = DistributedSection(),
+                rl: RLSection? = nil) {
         self.model = model
         self.data = data
         self.train = train
         self.checkpoint = checkpoint
         self.logging = logging ?? LoggingSection(checkpointDir: checkpoint.dir)
         self.distributed = distributed
+        self.rl = rl
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, data, train, checkpoint, logging, distributed
+        case model, data, train, checkpoint, logging, distributed, rl
     }
 
     public init(from decoder: Decoder) throws {
@@ -47,6 +51,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
             from: hasLogging ? container.nestedContainer(keyedBy: LoggingSection.CodingKeys.self, forKey: .logging) : nil,
             checkpointDir: checkpoint.dir)
         distributed = try container.decodeIfPresent(DistributedSection.self, forKey: .distributed) ?? DistributedSection()
+        rl = try container.decodeIfPresent(RLSection.self, forKey: .rl)
     }
 
     /// Reads the config at `path`, applies `overrides` (`key.path=value` strings from
@@ -88,6 +93,7 @@ extension RunConfig: ConfigSection {
         case .checkpoint: return .required(.section(CheckpointSection.schema))
         case .logging: return .optional(.section(LoggingSection.schema))
         case .distributed: return .optional(.section(DistributedSection.schema))
+        case .rl: return .optional(.section(RLSection.schema))
         }
     }
 }

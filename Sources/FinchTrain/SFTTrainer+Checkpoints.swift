@@ -12,8 +12,8 @@ extension SFTTrainer {
                                      optimizer: model.namedTensors(optimizer.m, prefix: "exp_avg.")
                                          + model.namedTensors(optimizer.v, prefix: "exp_avg_sq."),
                                      trainerState: state, runConfigYAML: config.yaml(),
-                                     modelConfigJSON: try modelConfigJSON(),
-                                     extraFiles: [(name: "tokenizer.json", contents: try tokenizerJSON())])
+                                     modelConfigJSON: try PolicyFiles.modelConfigJSON(model.config),
+                                     extraFiles: [(name: "tokenizer.json", contents: try PolicyFiles.tokenizerJSON(tokenizer))])
             log("saved \(url.path)")
         }
         try world.barrier()  // no rank runs ahead of a checkpoint that might still fail
@@ -26,10 +26,7 @@ extension SFTTrainer {
             for warning in point.skipped { log("warning: passing over \(warning)") }
             if let dir = point.checkpoint {
                 let ckpt = try LoadedCheckpoint<SFTTrainerState>(directory: dir)
-                let saved = try JSONDecoder().decode(ModelConfig.self, from: ckpt.modelConfigJSON)
-                guard saved == model.config else {
-                    throw TrainError("\(dir.path)/config.json: the checkpoint's model differs from the configured one")
-                }
+                try PolicyFiles.checkModel(ckpt.modelConfigJSON, in: dir, is: model.config)
                 try model.load(model.params, from: ckpt.model)
                 try model.load(optimizer.m, from: ckpt.optimizer, prefix: "exp_avg.")
                 try model.load(optimizer.v, from: ckpt.optimizer, prefix: "exp_avg_sq.")
@@ -43,20 +40,5 @@ extension SFTTrainer {
         state = try world.broadcast(found)
         optimizer.step = state.optimizerStep
         for buffer in [model.params, optimizer.m, optimizer.v] { try world.broadcast(buffer) }
-    }
-
-    private func modelConfigJSON() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(model.config)
-    }
-
-    /// tokenizer.json as the tokenizer writes it, so the checkpoint loads with its own tokenizer.
-    private func tokenizerJSON() throws -> Data {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("finch-tokenizer-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try tokenizer.save(to: dir)
-        return try Data(contentsOf: dir.appendingPathComponent("tokenizer.json"))
     }
 }
