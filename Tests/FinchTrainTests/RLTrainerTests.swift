@@ -25,4 +25,58 @@ final class RLTrainerTests: XCTestCase {
         print("GRPO digits: mean reward of steps 1-5 \(first), of steps 26-30 \(last)")
         XCTAssertGreaterThan(last, first + 0.3)
     }
+
+    func testPPOWithValueHeadAndAdaptiveKLLearnsToWriteDigits() throws {
+        let config = try fixture.config(steps: 30, run: "ppo", rl: "kl_coef: 0.02, kl_target: 1.0, kl_horizon: 100, vf_coef: 0.5",
+                                        overrides: ["rl.algorithm=ppo", "rl.group_size=4", "rl.prompts_per_step=8"])
+        let trainer = try run(config)
+        let first = meanReward(trainer.history.prefix(5)), last = meanReward(trainer.history.suffix(5))
+        print("PPO digits: mean reward of steps 1-5 \(first), of steps 26-30 \(last); β \(trainer.history.first!.beta) → \(trainer.history.last!.beta)")
+        XCTAssertGreaterThan(last, first + 0.3)
+        // The policy moves away from the reference, so the controller must have changed β.
+        XCTAssertNotEqual(trainer.history.last!.beta, 0.02)
+        XCTAssertGreaterThan(trainer.history.last!.kl, 0)
+    }
+
+    /// Async mode trains on answers made one version earlier, and says so.
+    func testAsyncModeTrainsOnAnswersOneVersionOld() throws {
+        let trainer = try run(try fixture.config(steps: 20, run: "async", rl: "mode: async"))
+        XCTAssertEqual(trainer.history.map(\.staleness), [0] + Array(repeating: 1, count: 19))
+        XCTAssertGreaterThan(trainer.history.suffix(3).map(\.clipFraction).max()!, 0, "old answers must move the ratio")
+        XCTAssertGreaterThan(meanReward(trainer.history.suffix(5)), meanReward(trainer.history.prefix(5)) + 0.3)
+    }
+
+    /// Stopped after step 3 and resumed: the same answers and updates as one uninterrupted run.
+    func testResumedRunRepeatsTheUninterruptedOne() throws {
+        let whole = try run(try fixture.config(steps: 6, run: "whole", rl: "kl_coef: 0.1, kl_target: 0.5, kl_horizon: 50"))
+        let config = try fixture.config(steps: 6, run: "split", every: 3, rl: "kl_coef: 0.1, kl_target: 0.5, kl_horizon: 50")
+        let first = try RLTrainer(config: config, world: nil, task: DigitsTask(), log: { _ in })
+        try first.run(stopAfter: 3)
+        let second = try RLTrainer(config: config, world: nil, resume: "auto", task: DigitsTask(), log: { _ in })
+        XCTAssertEqual(second.state.step, 3)
+        XCTAssertEqual(second.state.promptCursor, 12)
+        XCTAssertEqual(second.state.policyVersion, 3)
+        try second.run()
+        let resumed = first.history + second.history
+        XCTAssertEqual(resumed.map(\.meanReward), whole.history.map(\.meanReward))
+        XCTAssertEqual(resumed.map(\.beta), whole.history.map(\.beta))
+        XCTAssertEqual(second.model.params.array, whole.model.params.array)
+    }
+
+    func testConfigErrorsNameTheKey() throws {
+        XCTAssertThrowsError(try fixture.config(steps: 1, run: "x", rl: "algoritm: ppo")) {
+            XCTAssertTrue("\($0)".contains("rl.algoritm"), "\($0)")
+        }
+        XCTAssertThrowsError(try fixture.config(steps: 1, run: "x", rl: "mode: eventually")) {
+            XCTAssertTrue("\($0)".contains("rl.mode") && "\($0)".contains("sync, async"), "\($0)")
+        }
+        XCTAssertThrowsError(try RLTrainer(config: try fixture.config(steps: 1, run: "x", overrides: ["rl.group_size=1"]), world: nil,
+                                           task: DigitsTask())) {
+            XCTAssertTrue("\($0)".contains("rl.group_size"), "\($0)")
+        }
+        XCTAssertThrowsError(try RLTrainer(config: try fixture.config(steps: 1, run: "x", distributed: "rollout_workers: 1"),
+                                           world: nil, task: DigitsTask())) {
+            XCTAssertTrue("\($0)".contains("distributed"), "\($0)")
+        }
+    }
 }
