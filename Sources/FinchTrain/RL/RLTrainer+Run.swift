@@ -30,6 +30,7 @@ extension RLTrainer {
                 return (globals[j], stream.problems[i], stream.tokens[i])
             }
             try channel.submit(try TrajectoryCoding.encode(try engine.rollouts(for: prompts, version: order.version)))
+            afterRollout?(order.batch)
         }
     }
 

@@ -27,6 +27,8 @@ public final class RLTrainer {
     public internal(set) var evaluations: [Int: TaskEvalCounts] = [:]
     /// Called on every learner after each step, with the step number (progress hooks, fault drills).
     public var afterStep: ((Int) -> Void)?
+    /// Called on every rollout worker after it sends a batch, with the batch number (fault drills).
+    public var afterRollout: ((Int) -> Void)?
 
     let task: any VerifiableTask
     let learnerWorld: TrainingWorld?
