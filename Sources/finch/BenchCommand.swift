@@ -8,7 +8,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (not tests): training, decoding and gradient-sync speed.",
         discussion: "Compare against ../shared/bench/torch_gpt_bench.py run right before or after, same threads.",
-        subcommands: [Train.self, Decode.self, AllReduce.self])
+        subcommands: [Train.self, Decode.self, AllReduce.self, Rollouts.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Model preset: tiny, char6 or gpt2-124m.") var preset = "tiny"
@@ -97,6 +97,42 @@ struct Bench: ParsableCommand {
             guard world.isCoordinator else { return }
             try common.emit(r, String(format: "allreduce %@ %d ranks, %.1f MB: finch %.2f ms (buckets of %d MiB), MPI_Allreduce %.2f ms",
                                       r.preset, r.ranks, Double(r.bytes) / 1e6, r.finch_ms, r.bucket_mb, r.mpi_allreduce_ms))
+        }
+    }
+
+    struct Rollouts: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "GRPO steps with 1 learner and N rollout workers (via mpirun): trajectories/s and learner wait, sync vs async.",
+            discussion: "Ranks beyond the machine's cores are oversubscribed; each rank runs one kernel thread.")
+        @OptionGroup var common: Common
+        @Option(parsing: .upToNextOption, help: "Rollout worker counts (0: one colocated rank).") var workers: [Int] = [1, 2, 3]
+        @Option(parsing: .upToNextOption, help: "Modes to compare.") var modes: [String] = ["sync", "async"]
+        @Option(help: "Timed steps (after one warm-up step).") var steps = 4
+        @Flag(help: "Run as a rank of the job this command starts (internal).") var inner = false
+
+        func run() throws {
+            let preset = try common.resolve()
+            if inner {
+                let comm = try Communicator.world()
+                guard let mode = RLSection.Mode(rawValue: modes.first ?? "") else { throw ValidationError("unknown mode \(modes)") }
+                let r = try benchRollouts(preset: preset, comm: comm, mode: mode, steps: steps)
+                if comm.rank == 0 { print(String(decoding: try JSONEncoder().encode(r), as: UTF8.self)) }
+                return
+            }
+            for mode in modes {
+                for count in workers {
+                    let job = try MPIJob(processCount: count + 1, timeoutSeconds: 1800).run(
+                        executable: CommandLine.arguments[0],
+                        arguments: ["bench", "rollouts", "--inner", "--preset", preset.name, "--modes", mode, "--steps", "\(steps)"])
+                    guard job.succeeded, let line = job.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
+                        throw ValidationError("mpirun -np \(count + 1) failed (exit \(job.exitCode)):\n\(job.output)")
+                    }
+                    let r = try JSONDecoder().decode(RolloutBenchResult.self, from: Data(line.utf8))
+                    try common.emit(r, String(format: "rollouts %@ %@: 1 learner + %d worker(s) on %d cores: %.1f trajectories/s, %.0f ms/step, learner waits %.0f%% of the step",
+                                              r.preset, r.mode, r.rollout_workers, ProcessInfo.processInfo.activeProcessorCount,
+                                              r.trajectories_per_s, r.ms_per_step, r.learner_wait_fraction * 100))
+                }
+            }
         }
     }
 }
