@@ -129,7 +129,7 @@ final class RunConfigTests: XCTestCase {
         let typo = minimalYAML.replacingOccurrences(of: "  steps: 10", with: "  steps: 10\n  batchsize: 5")
         assertError(try RunConfig.parse(yaml: typo, file: file), is: "unknown key 'train.batchsize' (did you mean 'train.batch_size'?)")
         let misplaced = minimalYAML.replacingOccurrences(of: "  steps: 10", with: "  steps: 10\n  seed: 5")
-        assertError(try RunConfig.parse(yaml: misplaced, file: file), is: "unknown key 'train.seed' (did you mean 'model.seed' or 'data.seed'?)")
+        assertError(try RunConfig.parse(yaml: misplaced, file: file), is: "unknown key 'train.seed' (did you mean 'model.seed' or 'data.seed' or 'rl.seed'?)")
         let unrelated = minimalYAML.replacingOccurrences(of: "  dir: runs/tiny", with: "  dir: runs/tiny\n  colour: blue")
         XCTAssertThrowsError(try RunConfig.parse(yaml: unrelated, file: file)) { error in
             XCTAssertEqual("\(error)", "\(file):10: unknown key 'checkpoint.colour'", "no guess when nothing is close")
