@@ -107,12 +107,13 @@ extension RLTrainer {
         history.append(record)
         metrics?.append(record.metrics, kind: "rl")
         if state.step % config.logging.every == 0 || state.step == config.train.steps || state.step == 1 {
-            log(String(format: "step %d/%d | reward %.3f | acc %.1f%% | format %.1f%% | len %.1f | clip %.3f | kl %.4f | ent %.3f | "
-                       + (section.algorithm == .ppo ? "vloss %.4f | " : "%@") + "β %.4f | grad %.3f | wait %.2fs | %.2fs/step",
-                       record.step, config.train.steps, record.meanReward, record.accuracy * 100, record.formatRate * 100,
-                       record.responseLength, record.clipFraction, record.kl, record.entropy,
-                       section.algorithm == .ppo ? record.valueLoss as CVarArg : "" as NSString, record.beta,
-                       record.gradNorm, record.waitSeconds, record.stepSeconds))
+            var parts = [String(format: "step %d/%d | reward %.3f | acc %.1f%% | format %.1f%% | len %.1f | clip %.3f | kl %.4f | ent %.3f",
+                                record.step, config.train.steps, record.meanReward, record.accuracy * 100,
+                                record.formatRate * 100, record.responseLength, record.clipFraction, record.kl, record.entropy)]
+            if section.algorithm == .ppo { parts.append(String(format: "vloss %.4f", record.valueLoss)) }
+            parts.append(String(format: "β %.4f | grad %.3f | wait %.2fs | %.2fs/step", record.beta, record.gradNorm,
+                                record.waitSeconds, record.stepSeconds))
+            log(parts.joined(separator: " | "))
         }
     }
 
