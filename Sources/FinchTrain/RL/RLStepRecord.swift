@@ -19,7 +19,8 @@ public struct RLStepRecord: Sendable {
     public var lr: Double
     /// How many versions behind the learner the oldest answer was.
     public var staleness: Int
-    /// Seconds the coordinator waited for the batch, and the step's total.
+    /// Seconds the coordinator spent obtaining batches instead of training (ordering and
+    /// collecting them; for colocated rollouts, generating them), and the step's total.
     public var waitSeconds: Double
     public var stepSeconds: Double
 

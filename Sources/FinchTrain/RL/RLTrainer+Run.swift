@@ -76,12 +76,17 @@ extension RLTrainer {
         let s = state.step
         if section.mode == .sync { try source.request(batch: s, version: state.policyVersion) }
         let batch = try source.collect(batch: s)
-        let wait = Date().timeIntervalSince(started)
+        var wait = Date().timeIntervalSince(started)
         let oldest = batch.map(\.version).min() ?? state.policyVersion
         guard batch.allSatisfy({ $0.version <= state.policyVersion }), state.policyVersion - oldest <= section.stalenessBound else {
             throw TrainError("step \(s + 1): answers from policy version \(oldest) reached a learner at version \(state.policyVersion), beyond rl.max_staleness = \(section.stalenessBound)")
         }
-        if section.mode == .async && s + 1 < end { try source.request(batch: s + 1, version: state.policyVersion) }
+        if section.mode == .async && s + 1 < end {
+            // Colocated rollouts generate inside `request`: that time is waiting too.
+            let requested = Date()
+            try source.request(batch: s + 1, version: state.policyVersion)
+            wait += Date().timeIntervalSince(requested)
+        }
 
         let beta = state.klController.beta
         let lr = schedule.lr(at: s)
