@@ -1,0 +1,72 @@
+import XCTest
+import FinchKernels
+@testable import FinchModel
+
+/// Decoding with a BF16 copy of the matrices (`DecodePrecision.bf16`).
+final class BF16DecodingTests: XCTestCase {
+    /// Feeds `tokens` [T] one at a time (after a 3-token prefill) and returns the log-prob of each
+    /// next token in `targets` from position 2 on.
+    func cachedLogprobs(_ model: Transformer, precision: DecodePrecision, tokens: [Int32], targets: [Int32]) -> [Float] {
+        let V = model.config.vocabSize, T = tokens.count
+        let cache = KVCache(config: model.config, batch: 1, capacity: T)
+        let inc = IncrementalForward(model: model, precision: precision)
+        var logits = inc.step(tokens: Array(tokens[0..<3]), counts: [3], cache: cache)
+        var out: [Float] = []
+        for t in 3...T {
+            out.append(logSoftmax(logits)[Int(targets[t - 1])])
+            if t < T { logits = inc.step(tokens: [tokens[t]], counts: [1], cache: cache) }
+        }
+        return out
+    }
+
+    /// With every parameter already a BF16 value the copy loses nothing, so the BF16 decoder must
+    /// give the FP32 decoder's log-probs up to FP32 summation order: this checks which panels each
+    /// product reads (every matrix, both layouts, biases, the untied head of qwen2).
+    func testMatchesFP32OnBF16RepresentableWeights() throws {
+        for (name, config) in TinyConfigs.all {
+            let model = try Transformer(config: config, seed: 21)
+            for i in 0..<model.params.count { model.params[i] = bf16Value(bf16Bits(model.params[i])) }
+            var rng = RNG(seed: 6)
+            let tokens = randomTokens(12, vocab: config.vocabSize, rng: &rng)
+            let targets = randomTokens(12, vocab: config.vocabSize, rng: &rng)
+            let fp32 = cachedLogprobs(model, precision: .fp32, tokens: tokens, targets: targets)
+            let bf16 = cachedLogprobs(model, precision: .bf16, tokens: tokens, targets: targets)
+            let diff = zip(fp32, bf16).map { abs($0 - $1) }.max()!
+            print("bf16 vs fp32 decoding on bf16-exact weights (\(name)): max |Δ log p| \(diff)")
+            XCTAssertLessThan(diff, 1e-5, name)
+        }
+    }
+
+    /// On ordinary FP32 weights BF16 moves the log-probs by about its rounding (2⁻⁸ relative per
+    /// weight), far less than the log-probs themselves differ between tokens.
+    func testStaysCloseToFP32OnOrdinaryWeights() throws {
+        for (name, config) in TinyConfigs.all {
+            let model = try Transformer(config: config, seed: 22)
+            for i in 0..<model.params.count { model.params[i] *= 5 }  // at init scale the logits hardly vary
+            var rng = RNG(seed: 7)
+            let tokens = randomTokens(12, vocab: config.vocabSize, rng: &rng)
+            let targets = randomTokens(12, vocab: config.vocabSize, rng: &rng)
+            let fp32 = cachedLogprobs(model, precision: .fp32, tokens: tokens, targets: targets)
+            let bf16 = cachedLogprobs(model, precision: .bf16, tokens: tokens, targets: targets)
+            let diff = zip(fp32, bf16).map { abs($0 - $1) }.max()!
+            let spread = fp32.max()! - fp32.min()!
+            print("bf16 vs fp32 decoding (\(name)): max |Δ log p| \(diff), spread of log p \(spread)")
+            XCTAssertGreaterThan(diff, 0, "\(name): the BF16 copy should round something")
+            XCTAssertLessThan(diff, 0.05 * spread, name)
+        }
+    }
+
+    /// The copy is taken when the decoder is made: later weight updates are not seen by it.
+    func testCopyIsASnapshot() throws {
+        let model = try Transformer(config: TinyConfigs.gpt2, seed: 23)
+        let inc = IncrementalForward(model: model, precision: .bf16)
+        let before = inc.step(tokens: [1, 2], counts: [2], cache: KVCache(config: model.config, batch: 1, capacity: 4))
+        let w = model.layers[0].fcW
+        for i in 0..<(model.dims.C * model.dims.fc) { model.params[w + i] = 0 }
+        let after = inc.step(tokens: [1, 2], counts: [2], cache: KVCache(config: model.config, batch: 1, capacity: 4))
+        XCTAssertEqual(before, after)
+        let fresh = IncrementalForward(model: model, precision: .bf16)
+            .step(tokens: [1, 2], counts: [2], cache: KVCache(config: model.config, batch: 1, capacity: 4))
+        XCTAssertNotEqual(before, fresh)
+    }
+}
