@@ -3,8 +3,9 @@ import FinchKernels
 extension Transformer {
     /// out[N, C] = block(inp[N, C]) for decoding with BF16 matrices: the `.cache` path of
     /// `blockForward` (Block.swift) step for step, except that its four products read the
-    /// layer's panels in `bf16` instead of the FP32 parameters. N = B · Tq tokens at `positions`;
-    /// their keys and values are appended to the layer's cache slices `k`, `v` [B, cap, nkv·hd].
+    /// layer's panels in `bf16` instead of the FP32 parameters, and that the cache is head-major.
+    /// N = B · Tq tokens at `positions`; their keys and values are appended to the layer's cache
+    /// slices `k`, `v` [B, nkv, cap, hd].
     func bf16BlockForward(_ w: LayerWeights, _ m: BF16DecodeWeights.Layer, bf16: BF16DecodeWeights,
                           inp: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, a: BlockActivations,
                           positions: UnsafePointer<Int32>, k: UnsafeMutablePointer<Float>,
@@ -20,14 +21,16 @@ extension Transformer {
         for b in 0..<B {
             for i in 0..<Tq {
                 let src = a.qkv + (b * Tq + i) * d.qkv + d.attn
-                let slot = (b * cap + past[b] + i) * kvDim
-                (k + slot).update(from: src, count: kvDim)
-                (v + slot).update(from: src + kvDim, count: kvDim)
+                for h in 0..<d.nkv {
+                    let slot = b * cap * kvDim + (h * cap + past[b] + i) * d.hd
+                    (k + slot).update(from: src + h * d.hd, count: d.hd)
+                    (v + slot).update(from: src + kvDim + h * d.hd, count: d.hd)
+                }
             }
         }
         let shape = AttentionShape(batch: B, queries: Tq, keyCapacity: cap, numHeads: d.nh, numKVHeads: d.nkv,
                                    headDim: d.hd, qTokenStride: d.qkv, qBatchStride: Tq * d.qkv,
-                                   kvTokenStride: kvDim, kvBatchStride: cap * kvDim)
+                                   kvTokenStride: d.hd, kvBatchStride: cap * kvDim, kvHeadStride: cap * d.hd)
         attentionForward(out: a.atty, probs: a.probs, q: a.qkv, k: k, v: v, past: past, shape: shape)
         a.res2.update(from: inp, count: N * d.C)
         matmulBF16Forward(out: a.res2, inp: a.atty, panels: W + m.proj, bias: bias(w.projB), N: N, C: d.attn,

@@ -50,7 +50,7 @@ public func generate(with forward: IncrementalForward, prompts: [[Int32]], maxNe
     guard maxNewTokens > 0 else { return out }
     let capacity = min(model.config.maxPositions, longest + maxNewTokens)
     precondition(longest < capacity, "generate: prompt of \(longest) tokens fills the context")
-    let cache = KVCache(config: model.config, batch: B, capacity: capacity)
+    let cache = forward.makeCache(batch: B, capacity: capacity)
     var rngs = seeds.map { RNG(seed: $0) }
     let V = model.config.vocabSize
 

@@ -20,12 +20,18 @@ public final class IncrementalForward {
         bf16 = precision == .bf16 ? BF16DecodeWeights(model: model) : nil
     }
 
+    /// A KV cache in the layout this decoder's block writes (head-major for BF16).
+    public func makeCache(batch: Int, capacity: Int) -> KVCache {
+        KVCache(config: model.config, batch: batch, capacity: capacity, headMajor: bf16 != nil)
+    }
+
     /// tokens: [B, Tq], right-padded; counts[b] (1...Tq) of row b are real and get positions
     /// cache.lengths[b] ..< cache.lengths[b] + counts[b]. Returns logits [B, V] after the last
     /// real token of each row, and advances the cache.
     public func step(tokens: [Int32], counts: [Int], cache: KVCache) -> [Float] {
         let d = model.dims, B = cache.batch, Tq = tokens.count / B, N = B * Tq, cap = cache.capacity
         precondition(tokens.count == B * Tq && counts.count == B, "step: tokens must be [B, Tq] and counts [B]")
+        precondition(cache.headMajor == (bf16 != nil), "step: KV cache layout does not match the decoder (use makeCache)")
         for b in 0..<B {
             precondition(counts[b] >= 1 && counts[b] <= Tq, "step: row \(b) has \(counts[b]) new tokens of \(Tq)")
             precondition(cache.lengths[b] + Tq <= cap, "step: row \(b) would overflow the KV cache (\(cache.lengths[b]) + \(Tq) > \(cap))")

@@ -8,8 +8,8 @@ final class BF16DecodingTests: XCTestCase {
     /// next token in `targets` from position 2 on.
     func cachedLogprobs(_ model: Transformer, precision: DecodePrecision, tokens: [Int32], targets: [Int32]) -> [Float] {
         let V = model.config.vocabSize, T = tokens.count
-        let cache = KVCache(config: model.config, batch: 1, capacity: T)
         let inc = IncrementalForward(model: model, precision: precision)
+        let cache = inc.makeCache(batch: 1, capacity: T)
         var logits = inc.step(tokens: Array(tokens[0..<3]), counts: [3], cache: cache)
         var out: [Float] = []
         for t in 3...T {
@@ -60,13 +60,13 @@ final class BF16DecodingTests: XCTestCase {
     func testCopyIsASnapshot() throws {
         let model = try Transformer(config: TinyConfigs.gpt2, seed: 23)
         let inc = IncrementalForward(model: model, precision: .bf16)
-        let before = inc.step(tokens: [1, 2], counts: [2], cache: KVCache(config: model.config, batch: 1, capacity: 4))
+        let before = inc.step(tokens: [1, 2], counts: [2], cache: inc.makeCache(batch: 1, capacity: 4))
         let w = model.layers[0].fcW
         for i in 0..<(model.dims.C * model.dims.fc) { model.params[w + i] = 0 }
-        let after = inc.step(tokens: [1, 2], counts: [2], cache: KVCache(config: model.config, batch: 1, capacity: 4))
+        let after = inc.step(tokens: [1, 2], counts: [2], cache: inc.makeCache(batch: 1, capacity: 4))
         XCTAssertEqual(before, after)
         let fresh = IncrementalForward(model: model, precision: .bf16)
-            .step(tokens: [1, 2], counts: [2], cache: KVCache(config: model.config, batch: 1, capacity: 4))
+            .step(tokens: [1, 2], counts: [2], cache: inc.makeCache(batch: 1, capacity: 4))
         XCTAssertNotEqual(before, fresh)
     }
 }
