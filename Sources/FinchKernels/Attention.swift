@@ -19,7 +19,7 @@ public struct AttentionShape: Sendable {
     public var qBatchStride: Int
     /// Floats between consecutive key tokens in `k`/`v`, between rows, and between key/value
     /// heads: headDim when a token's heads sit side by side (the fused training buffer), the
-    /// cache capacity · headDim when each head's keys are one contiguous run (`KVCache.headMajor`).
+    /// cache capacity · headDim when each head's keys are one contiguous run (the BF16 KV cache).
     public var kvTokenStride: Int
     public var kvBatchStride: Int
     public var kvHeadStride: Int

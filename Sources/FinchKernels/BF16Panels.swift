@@ -19,18 +19,6 @@
 /// UInt32 words of the panels of a C × OC matrix.
 public func bf16PanelWords(C: Int, OC: Int) -> Int { (OC + 15) / 16 * C * 8 }
 
-/// x rounded to the nearest BF16, ties to even, as its 16 bits (NaN stays a quiet NaN).
-@inline(__always)
-public func bf16Bits(_ x: Float) -> UInt32 {
-    let b = x.bitPattern
-    if x.isNaN { return (b >> 16) | 0x40 }
-    return (b &+ 0x7FFF &+ ((b >> 16) & 1)) >> 16
-}
-
-/// The Float whose top 16 bits are `bits` (exact: every BF16 is a Float).
-@inline(__always)
-public func bf16Value(_ bits: UInt32) -> Float { Float(bitPattern: bits << 16) }
-
 /// panels ← BF16 panels of weight (W is [OC, C] for `.outIn`, [C, OC] for `.inOut`).
 /// panels: `bf16PanelWords(C:OC:)` words. Panels are packed in parallel over the kernel threads.
 public func packBF16Panels(_ panels: UnsafeMutablePointer<UInt32>, weight: UnsafePointer<Float>,

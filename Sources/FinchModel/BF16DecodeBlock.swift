@@ -3,13 +3,13 @@ import FinchKernels
 extension Transformer {
     /// out[N, C] = block(inp[N, C]) for decoding with BF16 matrices: the `.cache` path of
     /// `blockForward` (Block.swift) step for step, except that its four products read the
-    /// layer's panels in `bf16` instead of the FP32 parameters, and that the cache is head-major.
-    /// N = B · Tq tokens at `positions`; their keys and values are appended to the layer's cache
-    /// slices `k`, `v` [B, nkv, cap, hd].
+    /// layer's panels in `bf16` instead of the FP32 parameters, and that the cache is BF16 and
+    /// head-major. N = B · Tq tokens at `positions`; their keys and values are rounded to BF16 and
+    /// appended to the layer's cache slices `k`, `v` [B, nkv, cap, hd].
     func bf16BlockForward(_ w: LayerWeights, _ m: BF16DecodeWeights.Layer, bf16: BF16DecodeWeights,
                           inp: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, a: BlockActivations,
-                          positions: UnsafePointer<Int32>, k: UnsafeMutablePointer<Float>,
-                          v: UnsafeMutablePointer<Float>, past: [Int], B: Int, Tq: Int, cap: Int) {
+                          positions: UnsafePointer<Int32>, k: UnsafeMutablePointer<UInt16>,
+                          v: UnsafeMutablePointer<UInt16>, past: [Int], B: Int, Tq: Int, cap: Int) {
         let d = dims, p = params.pointer, N = B * Tq, W = bf16.words
         func bias(_ o: Int?) -> UnsafePointer<Float>? { o.map { UnsafePointer(p + $0) } }
         norm(out: a.ln1, mean: a.ln1Mean, rstd: a.ln1Rstd, inp: inp, w: w.ln1W, b: w.ln1B, N: N)
@@ -23,15 +23,15 @@ extension Transformer {
                 let src = a.qkv + (b * Tq + i) * d.qkv + d.attn
                 for h in 0..<d.nkv {
                     let slot = b * cap * kvDim + (h * cap + past[b] + i) * d.hd
-                    (k + slot).update(from: src + h * d.hd, count: d.hd)
-                    (v + slot).update(from: src + kvDim + h * d.hd, count: d.hd)
+                    roundToBF16(k + slot, src + h * d.hd, count: d.hd)
+                    roundToBF16(v + slot, src + kvDim + h * d.hd, count: d.hd)
                 }
             }
         }
         let shape = AttentionShape(batch: B, queries: Tq, keyCapacity: cap, numHeads: d.nh, numKVHeads: d.nkv,
                                    headDim: d.hd, qTokenStride: d.qkv, qBatchStride: Tq * d.qkv,
                                    kvTokenStride: d.hd, kvBatchStride: cap * kvDim, kvHeadStride: cap * d.hd)
-        attentionForward(out: a.atty, probs: a.probs, q: a.qkv, k: k, v: v, past: past, shape: shape)
+        cachedAttentionBF16(out: a.atty, probs: a.probs, q: a.qkv, k: k, v: v, past: past, shape: shape)
         a.res2.update(from: inp, count: N * d.C)
         matmulBF16Forward(out: a.res2, inp: a.atty, panels: W + m.proj, bias: bias(w.projB), N: N, C: d.attn,
                           OC: d.C, accumulate: true)

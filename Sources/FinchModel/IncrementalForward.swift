@@ -7,7 +7,7 @@ import FinchKernels
 /// In FP32 (the default) it runs the same block code as training, with every layer writing
 /// into one shared scratch, since nothing is kept for a backward pass. In BF16 it takes a BF16
 /// copy of the matrices when it is made (`DecodePrecision`), so it does not see later updates
-/// to the model's weights.
+/// to the model's weights, and keeps keys and values in BF16.
 public final class IncrementalForward {
     public let model: Transformer
     public let precision: DecodePrecision
@@ -20,9 +20,9 @@ public final class IncrementalForward {
         bf16 = precision == .bf16 ? BF16DecodeWeights(model: model) : nil
     }
 
-    /// A KV cache in the layout this decoder's block writes (head-major for BF16).
+    /// A KV cache in the format this decoder's block writes (BF16 for a BF16 decoder).
     public func makeCache(batch: Int, capacity: Int) -> KVCache {
-        KVCache(config: model.config, batch: batch, capacity: capacity, headMajor: bf16 != nil)
+        KVCache(config: model.config, batch: batch, capacity: capacity, bf16: bf16 != nil)
     }
 
     /// tokens: [B, Tq], right-padded; counts[b] (1...Tq) of row b are real and get positions
@@ -31,7 +31,7 @@ public final class IncrementalForward {
     public func step(tokens: [Int32], counts: [Int], cache: KVCache) -> [Float] {
         let d = model.dims, B = cache.batch, Tq = tokens.count / B, N = B * Tq, cap = cache.capacity
         precondition(tokens.count == B * Tq && counts.count == B, "step: tokens must be [B, Tq] and counts [B]")
-        precondition(cache.headMajor == (bf16 != nil), "step: KV cache layout does not match the decoder (use makeCache)")
+        precondition(cache.bf16 == (bf16 != nil), "step: KV cache format does not match the decoder (use makeCache)")
         for b in 0..<B {
             precondition(counts[b] >= 1 && counts[b] <= Tq, "step: row \(b) has \(counts[b]) new tokens of \(Tq)")
             precondition(cache.lengths[b] + Tq <= cap, "step: row \(b) would overflow the KV cache (\(cache.lengths[b]) + \(Tq) > \(cap))")
@@ -48,11 +48,12 @@ public final class IncrementalForward {
             }
             var (inp, out) = (x0, x1)
             for l in 0..<d.L {
-                let off = l * cache.layerStride, k = cache.k.pointer + off, v = cache.v.pointer + off
                 if let bf16 {
+                    let (k, v) = cache.bf16(layer: l)
                     model.bf16BlockForward(model.layers[l], bf16.layers[l], bf16: bf16, inp: inp, out: out, a: a,
                                            positions: pos.baseAddress!, k: k, v: v, past: past, B: B, Tq: Tq, cap: cap)
                 } else {
+                    let (k, v) = cache.fp32(layer: l)
                     model.blockForward(model.layers[l], inp: inp, out: out, a: a, positions: pos.baseAddress!,
                                        kv: .cache(k: k, v: v, past: past, batch: B, queries: Tq, capacity: cap), N: N)
                 }
