@@ -17,16 +17,21 @@ public struct AttentionShape: Sendable {
     /// Floats between consecutive query tokens in `q`, and between rows (batch entries).
     public var qTokenStride: Int
     public var qBatchStride: Int
-    /// Floats between consecutive key tokens in `k`/`v`, and between rows.
+    /// Floats between consecutive key tokens in `k`/`v`, between rows, and between key/value
+    /// heads: headDim when a token's heads sit side by side (the fused training buffer), the
+    /// cache capacity · headDim when each head's keys are one contiguous run (the BF16 KV cache).
     public var kvTokenStride: Int
     public var kvBatchStride: Int
+    public var kvHeadStride: Int
 
     public init(batch: Int, queries: Int, keyCapacity: Int, numHeads: Int, numKVHeads: Int, headDim: Int,
-                qTokenStride: Int, qBatchStride: Int, kvTokenStride: Int, kvBatchStride: Int) {
+                qTokenStride: Int, qBatchStride: Int, kvTokenStride: Int, kvBatchStride: Int,
+                kvHeadStride: Int? = nil) {
         self.batch = batch; self.queries = queries; self.keyCapacity = keyCapacity
         self.numHeads = numHeads; self.numKVHeads = numKVHeads; self.headDim = headDim
         self.qTokenStride = qTokenStride; self.qBatchStride = qBatchStride
         self.kvTokenStride = kvTokenStride; self.kvBatchStride = kvBatchStride
+        self.kvHeadStride = kvHeadStride ?? headDim
     }
 
     /// Training layout: one fused qkv buffer [B, T, (nh + 2·nkv)·hd] with q heads, then k, then v.
@@ -57,16 +62,13 @@ public func attentionForward(out: UnsafeMutablePointer<Float>, probs: UnsafeMuta
         let keys = p0 + Tq
         for h in (kvh * s.groupSize)..<((kvh + 1) * s.groupSize) {
             let qh = q + b * s.qBatchStride + h * hd
-            let kh = k + b * s.kvBatchStride + kvh * hd
-            let vh = v + b * s.kvBatchStride + kvh * hd
+            let kh = k + b * s.kvBatchStride + kvh * s.kvHeadStride
+            let vh = v + b * s.kvBatchStride + kvh * s.kvHeadStride
             let P = probs + ((b * s.numHeads + h) * Tq) * L
             let o = out + b * Tq * s.outRow + h * hd
-            if Tq == 1 {  // one new token: matrix–vector products, no packing
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(keys), Int32(hd), s.scale, kh, Int32(s.kvTokenStride),
-                            qh, 1, 0, P, 1)
-                softmaxCausalRow(P, visible: p0 + 1, width: keys)
-                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(keys), Int32(hd), 1, vh, Int32(s.kvTokenStride),
-                            P, 1, 0, o, 1)
+            if Tq == 1 {  // one new token (decoding)
+                singleQueryAttention(out: o, probs: P, q: qh, k: kh, v: vh, n: keys, headDim: hd,
+                                     kvStride: s.kvTokenStride, scale: s.scale)
                 continue
             }
             // Row blocks of queries see only keys up to their last row: the masked upper
@@ -114,7 +116,7 @@ public func attentionBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutable
         let dP = scratch + t * T * L
         for unit in (units * t / threads)..<(units * (t + 1) / threads) {
             let b = unit / s.numKVHeads, kvh = unit % s.numKVHeads
-            let kvOff = b * s.kvBatchStride + kvh * hd
+            let kvOff = b * s.kvBatchStride + kvh * s.kvHeadStride
             for h in (kvh * s.groupSize)..<((kvh + 1) * s.groupSize) {
                 let qOff = b * s.qBatchStride + h * hd
                 headBackward(dq: dq + qOff, dk: dk + kvOff, dv: dv + kvOff, dP: dP,

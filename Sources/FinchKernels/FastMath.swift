@@ -63,6 +63,10 @@ public func expShiftedSum(_ row: UnsafeMutablePointer<Float>, _ n: Int, shift: F
 }
 
 /// Max of row[0..<n] (n ≥ 1).
+///
+/// The lanes are compared with `replace(with:where:)`, which compiles to vmaxps-like blends:
+/// the standard library's generic `pointwiseMax` stayed an unspecialised call per 8 floats
+/// (1.5% of a batch-16 decoding step in a profile).
 @inline(__always)
 public func rowMax(_ row: UnsafePointer<Float>, _ n: Int) -> Float {
     var m = -Float.infinity
@@ -70,7 +74,11 @@ public func rowMax(_ row: UnsafePointer<Float>, _ n: Int) -> Float {
     if n >= 8 {
         var acc = Float8(repeating: -.infinity)
         let raw = UnsafeRawPointer(row)
-        while j + 8 <= n { acc = pointwiseMax(acc, raw.loadUnaligned(fromByteOffset: j * 4, as: Float8.self)); j += 8 }
+        while j + 8 <= n {
+            let x = raw.loadUnaligned(fromByteOffset: j * 4, as: Float8.self)
+            acc.replace(with: x, where: x .> acc)
+            j += 8
+        }
         m = acc.max()
     }
     while j < n { m = max(m, row[j]); j += 1 }

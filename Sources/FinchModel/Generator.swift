@@ -21,47 +21,65 @@ public struct Generation: Sendable, Equatable {
 ///
 /// A sequence stops at any of `stopTokens`, or when its output ends with one of
 /// `stopSequences` (a stop string, tokenised by the caller: "\n\n", "</answer>").
+///
+/// `precision` picks the weights (`DecodePrecision`); keep the FP32 default wherever the
+/// log-probs feed training. A BF16 decoder copies the weights on every call: to reuse one copy
+/// across calls, make an `IncrementalForward` and call `generate(with:…)`.
 public func generate(model: Transformer, prompts: [[Int32]], maxNewTokens: Int, sampling: SamplingParams,
-                     stopTokens: Set<Int32>, stopSequences: [[Int32]] = [], seeds: [UInt64]) -> [Generation] {
-    let B = prompts.count
+                     stopTokens: Set<Int32>, stopSequences: [[Int32]] = [], seeds: [UInt64],
+                     precision: DecodePrecision = .fp32) -> [Generation] {
+    generate(with: IncrementalForward(model: model, precision: precision), prompts: prompts,
+             maxNewTokens: maxNewTokens, sampling: sampling, stopTokens: stopTokens, stopSequences: stopSequences,
+             seeds: seeds)
+}
+
+/// `generate(model:…)` on a given decoder (its model and precision).
+///
+/// Rows whose sequence has ended leave the batch: the KV cache is compacted and later steps
+/// compute only the sequences still running, which matters when answers end at very different
+/// lengths (RL rollouts, evaluation).
+public func generate(with forward: IncrementalForward, prompts: [[Int32]], maxNewTokens: Int,
+                     sampling: SamplingParams, stopTokens: Set<Int32>, stopSequences: [[Int32]] = [],
+                     seeds: [UInt64]) -> [Generation] {
+    let model = forward.model, B = prompts.count
     precondition(seeds.count == B, "generate: one seed per prompt")
     guard B > 0 else { return [] }
     let longest = prompts.map(\.count).max()!
     precondition(prompts.allSatisfy { !$0.isEmpty }, "generate: empty prompt")
-    let capacity = min(model.config.maxPositions, longest + maxNewTokens)
-    precondition(longest < capacity || maxNewTokens == 0, "generate: prompt of \(longest) tokens fills the context")
-    let cache = KVCache(config: model.config, batch: B, capacity: capacity)
-    let forward = IncrementalForward(model: model)
-    var rngs = seeds.map { RNG(seed: $0) }
     var out = [Generation](repeating: Generation(tokens: [], logprobs: [], finish: .length), count: B)
-    var done = [Bool](repeating: maxNewTokens == 0, count: B)
+    guard maxNewTokens > 0 else { return out }
+    let capacity = min(model.config.maxPositions, longest + maxNewTokens)
+    precondition(longest < capacity, "generate: prompt of \(longest) tokens fills the context")
+    let cache = forward.makeCache(batch: B, capacity: capacity)
+    var rngs = seeds.map { RNG(seed: $0) }
     let V = model.config.vocabSize
 
     var tokens = [Int32](repeating: 0, count: B * longest)
     for b in 0..<B { for (i, t) in prompts[b].enumerated() { tokens[b * longest + i] = t } }
-    var counts = prompts.map(\.count)
-    var logits = forward.step(tokens: tokens, counts: counts, cache: cache)
-    while !done.allSatisfy({ $0 }) {
-        var next = [Int32](repeating: 0, count: B)
+    var logits = forward.step(tokens: tokens, counts: prompts.map(\.count), cache: cache)
+    // Cache row r holds sequence rows[r].
+    var rows = Array(0..<B)
+    while true {
+        var next: [Int32] = [], keep: [Int] = []
         logits.withUnsafeBufferPointer { lg in
-            for b in 0..<B where !done[b] {
-                let (tok, lp) = sampleToken(logits: lg.baseAddress! + b * V, V: V, params: sampling, rng: &rngs[b])
-                next[b] = tok
+            for (r, b) in rows.enumerated() {
+                let (tok, lp) = sampleToken(logits: lg.baseAddress! + r * V, V: V, params: sampling, rng: &rngs[b])
                 out[b].tokens.append(tok)
                 out[b].logprobs.append(lp)
                 if stopTokens.contains(tok) || stopSequences.contains(where: { !$0.isEmpty && out[b].tokens.ends(with: $0) }) {
-                    done[b] = true; out[b].finish = .stop
-                } else if out[b].tokens.count >= maxNewTokens || cache.lengths[b] + 1 >= capacity {
-                    done[b] = true; out[b].finish = .length
+                    out[b].finish = .stop
+                } else if out[b].tokens.count < maxNewTokens && cache.lengths[r] + 1 < capacity {
+                    keep.append(r)
+                    next.append(tok)
                 }
             }
         }
-        if done.allSatisfy({ $0 }) { break }
-        counts = Array(repeating: 1, count: B)
-        // Finished rows keep stepping on a dummy token until the batch ends; their cache
-        // slot is bounded because they stopped before the capacity check above.
-        for b in 0..<B where done[b] && cache.lengths[b] + 1 >= capacity { cache.lengths[b] -= 1 }
-        logits = forward.step(tokens: next, counts: counts, cache: cache)
+        if keep.isEmpty { break }
+        if keep.count < rows.count {
+            cache.keepRows(keep)
+            rows = keep.map { rows[$0] }
+        }
+        logits = forward.step(tokens: next, counts: Array(repeating: 1, count: rows.count), cache: cache)
     }
     return out
 }

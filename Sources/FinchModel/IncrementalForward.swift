@@ -4,14 +4,26 @@ import FinchKernels
 /// next-token logits of each row. Prefill (a whole prompt) and decoding (one token) are the
 /// same call with a different number of new tokens.
 ///
-/// It runs the same block code as training, with every layer writing into one shared
-/// scratch, since nothing is kept for a backward pass.
+/// In FP32 (the default) it runs the same block code as training, with every layer writing
+/// into one shared scratch, since nothing is kept for a backward pass. In BF16 it takes a BF16
+/// copy of the matrices when it is made (`DecodePrecision`), so it does not see later updates
+/// to the model's weights, and keeps keys and values in BF16.
 public final class IncrementalForward {
     public let model: Transformer
+    public let precision: DecodePrecision
+    private let bf16: BF16DecodeWeights?
     private var scratch: FlatBuffer?
-    private var scratchKey = (B: 0, Tq: 0, cap: 0)
 
-    public init(model: Transformer) { self.model = model }
+    public init(model: Transformer, precision: DecodePrecision = .fp32) {
+        self.model = model
+        self.precision = precision
+        bf16 = precision == .bf16 ? BF16DecodeWeights(model: model) : nil
+    }
+
+    /// A KV cache in the format this decoder's block writes (BF16 for a BF16 decoder).
+    public func makeCache(batch: Int, capacity: Int) -> KVCache {
+        KVCache(config: model.config, batch: batch, capacity: capacity, bf16: bf16 != nil)
+    }
 
     /// tokens: [B, Tq], right-padded; counts[b] (1...Tq) of row b are real and get positions
     /// cache.lengths[b] ..< cache.lengths[b] + counts[b]. Returns logits [B, V] after the last
@@ -19,6 +31,7 @@ public final class IncrementalForward {
     public func step(tokens: [Int32], counts: [Int], cache: KVCache) -> [Float] {
         let d = model.dims, B = cache.batch, Tq = tokens.count / B, N = B * Tq, cap = cache.capacity
         precondition(tokens.count == B * Tq && counts.count == B, "step: tokens must be [B, Tq] and counts [B]")
+        precondition(cache.bf16 == (bf16 != nil), "step: KV cache format does not match the decoder (use makeCache)")
         for b in 0..<B {
             precondition(counts[b] >= 1 && counts[b] <= Tq, "step: row \(b) has \(counts[b]) new tokens of \(Tq)")
             precondition(cache.lengths[b] + Tq <= cap, "step: row \(b) would overflow the KV cache (\(cache.lengths[b]) + \(Tq) > \(cap))")
@@ -35,31 +48,39 @@ public final class IncrementalForward {
             }
             var (inp, out) = (x0, x1)
             for l in 0..<d.L {
-                let off = l * cache.layerStride
-                model.blockForward(model.layers[l], inp: inp, out: out, a: a, positions: pos.baseAddress!,
-                                   kv: .cache(k: cache.k.pointer + off, v: cache.v.pointer + off, past: past,
-                                              batch: B, queries: Tq, capacity: cap), N: N)
+                if let bf16 {
+                    let (k, v) = cache.bf16(layer: l)
+                    model.bf16BlockForward(model.layers[l], bf16.layers[l], bf16: bf16, inp: inp, out: out, a: a,
+                                           positions: pos.baseAddress!, k: k, v: v, past: past, B: B, Tq: Tq, cap: cap)
+                } else {
+                    let (k, v) = cache.fp32(layer: l)
+                    model.blockForward(model.layers[l], inp: inp, out: out, a: a, positions: pos.baseAddress!,
+                                       kv: .cache(k: k, v: v, past: past, batch: B, queries: Tq, capacity: cap), N: N)
+                }
                 swap(&inp, &out)
             }
             for b in 0..<B { (x1 + b * d.C).update(from: inp + (b * Tq + counts[b] - 1) * d.C, count: d.C) }
         }
         model.norm(out: lnf, mean: nil, rstd: nil, inp: x1, w: model.lnfW, b: model.lnfB, N: B)
-        matmulForward(out: logits, inp: lnf, weight: p + model.lmHead, bias: nil, N: B, C: d.C, OC: d.V)
+        if let bf16 {
+            matmulBF16Forward(out: logits, inp: lnf, panels: bf16.words + bf16.lmHead, bias: nil, N: B, C: d.C, OC: d.V)
+        } else {
+            matmulForward(out: logits, inp: lnf, weight: p + model.lmHead, bias: nil, N: B, C: d.C, OC: d.V)
+        }
         for b in 0..<B { cache.lengths[b] += counts[b] }
         return Array(UnsafeBufferPointer(start: logits, count: B * d.V))
     }
 
-    /// Scratch for one block at N = B·Tq tokens, two residual buffers, and the head. Grown on demand.
+    /// Scratch for one block at N = B·Tq tokens, two residual buffers, and the head. Grown on
+    /// demand and kept when a step needs less (a batch that shrinks as its rows finish).
     private func buffers(B: Int, Tq: Int, cap: Int) -> (BlockActivations, UnsafeMutablePointer<Float>,
                                                         UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
                                                         UnsafeMutablePointer<Float>) {
         let d = model.dims, N = B * Tq
         let sizes = [N * d.C, N, N, N * d.qkv, B * d.nh * Tq * cap, N * d.attn, N * d.C, N * d.C, N, N,
                      N * d.fc, N * d.I, N * d.C, N * d.C, B * d.C, B * d.V]
-        if scratch == nil || scratchKey != (B, Tq, cap) {
-            scratch = FlatBuffer(count: sizes.reduce(0, +))
-            scratchKey = (B, Tq, cap)
-        }
+        let total = sizes.reduce(0, +)
+        if scratch == nil || scratch!.count < total { scratch = FlatBuffer(count: total) }
         var ptrs: [UnsafeMutablePointer<Float>] = []
         var o = 0
         for s in sizes { ptrs.append(scratch!.pointer + o); o += s }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FinchDistributed
 import FinchKernels
+import FinchModel
 import FinchTrain
 import Foundation
 
@@ -73,12 +74,17 @@ struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "KV-cache greedy decoding speed (16-token prompt, 112 new).")
         @OptionGroup var common: Common
         @Option(parsing: .upToNextOption, help: "Batch sizes.") var batch: [Int] = [1, 16]
+        @Option(help: "Weights the products read: fp32 (the model's own, the default) or bf16 (a copy).")
+        var precision = "fp32"
         func run() throws {
             let p = try common.resolve()
+            guard let precision = DecodePrecision(rawValue: precision) else {
+                throw ValidationError("unknown precision '\(self.precision)' (fp32, bf16)")
+            }
             for b in batch {
-                let r = try benchDecode(preset: p, batch: b)
-                try common.emit(r, String(format: "decode %@ threads=%d batch=%d: %.0f tokens/s", r.preset, r.threads,
-                                          r.batch, r.tokens_per_s))
+                let r = try benchDecode(preset: p, batch: b, precision: precision)
+                try common.emit(r, String(format: "decode %@ %@ threads=%d batch=%d: %.0f tokens/s", r.preset,
+                                          r.precision, r.threads, r.batch, r.tokens_per_s))
             }
         }
     }

@@ -66,6 +66,41 @@ final class CachedDecodingTests: XCTestCase {
         XCTAssertEqual(bySequence.tokens, Array(stop.tokens.prefix(bySequence.tokens.count)))
         XCTAssertLessThanOrEqual(bySequence.tokens.count, 4)
     }
+
+    /// Rows leave the batch as their sequences end (a stop token, a stop sequence, max new tokens,
+    /// the context limit), and the KV cache is compacted around them: every sequence must still
+    /// get exactly what it gets decoded alone, in both precisions.
+    func testRowsThatFinishLeaveTheBatchWithoutChangingTheOthers() throws {
+        for precision in DecodePrecision.allCases {
+            let model = try Transformer(config: TinyConfigs.qwen2, seed: 3)
+            // A 13-token prompt reaches the 16-position context after 3 tokens; the others run longer.
+            let prompts: [[Int32]] = [[1, 2, 3], Array(0..<13).map { Int32($0 % 23) }, [4, 5], [6, 7, 8, 9], [10], [11, 12]]
+            let sampling = SamplingParams(temperature: 1)
+            let seeds: [UInt64] = [1, 2, 3, 4, 5, 6]
+            let free = generate(model: model, prompts: prompts, maxNewTokens: 8, sampling: sampling, stopTokens: [],
+                                seeds: seeds, precision: precision)
+            // Stop row 0 at its 2nd token, row 3 at its 5th (by sequence), the others run to the end.
+            let stopTokens: Set<Int32> = [free[0].tokens[1]]
+            let stopSequences = [Array(free[3].tokens[3...4])]
+            let together = generate(model: model, prompts: prompts, maxNewTokens: 8, sampling: sampling,
+                                    stopTokens: stopTokens, stopSequences: stopSequences, seeds: seeds, precision: precision)
+            XCTAssertEqual(together[1].tokens.count, 3, "context limit")
+            XCTAssertEqual(together[1].finish, .length)
+            XCTAssertLessThanOrEqual(together[0].tokens.count, 2)
+            XCTAssertEqual(together[0].finish, .stop)
+            XCTAssertLessThanOrEqual(together[3].tokens.count, 5)
+            XCTAssertEqual(together[3].finish, .stop)
+            XCTAssertTrue(together.contains { $0.tokens.count == 8 && $0.finish == .length })
+            for i in prompts.indices {
+                let alone = generate(model: model, prompts: [prompts[i]], maxNewTokens: 8, sampling: sampling,
+                                     stopTokens: stopTokens, stopSequences: stopSequences, seeds: [seeds[i]],
+                                     precision: precision)[0]
+                XCTAssertEqual(alone.tokens, together[i].tokens, "\(precision) row \(i)")
+                XCTAssertEqual(alone.finish, together[i].finish, "\(precision) row \(i)")
+                for (a, b) in zip(alone.logprobs, together[i].logprobs) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+            }
+        }
+    }
 }
 
 func logSoftmax(_ x: [Float]) -> [Float] {

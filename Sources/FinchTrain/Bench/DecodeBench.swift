@@ -6,6 +6,8 @@ public struct DecodeBenchResult: Codable, Sendable {
     public let preset: String
     public let threads: Int
     public let batch: Int
+    /// Weights the products read: "fp32" (the model's own) or "bf16" (a copy made before timing).
+    public let precision: String
     public let prompt_tokens: Int
     public let new_tokens: Int
     /// Generated tokens per second over the whole call, prefill included.
@@ -13,22 +15,24 @@ public struct DecodeBenchResult: Codable, Sendable {
 }
 
 /// Greedy KV-cache decoding of `newTokens` tokens after a random `promptTokens`-token prompt,
-/// at the given batch size; the median of `reps` runs after one warm-up run.
-public func benchDecode(preset: BenchPreset, batch: Int, promptTokens: Int = 16, newTokens: Int = 112,
-                        reps: Int = 5) throws -> DecodeBenchResult {
+/// at the given batch size; the median of `reps` runs after one warm-up run. A BF16 copy of the
+/// weights is made once, before the runs (as a model is converted once when it is loaded).
+public func benchDecode(preset: BenchPreset, batch: Int, precision: DecodePrecision = .fp32, promptTokens: Int = 16,
+                        newTokens: Int = 112, reps: Int = 5) throws -> DecodeBenchResult {
     let model = try Transformer(config: preset.config, seed: 0)
+    let forward = IncrementalForward(model: model, precision: precision)
     var rng = RNG(seed: 1)
     let prompts = (0..<batch).map { _ in (0..<promptTokens).map { _ in Int32(rng.below(preset.config.vocabSize)) } }
     var times: [Double] = []
     for r in 0...reps {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let out = generate(model: model, prompts: prompts, maxNewTokens: newTokens, sampling: .greedy,
+        let out = generate(with: forward, prompts: prompts, maxNewTokens: newTokens, sampling: .greedy,
                            stopTokens: [], seeds: Array(repeating: 0, count: batch))
         let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         precondition(out.allSatisfy { $0.tokens.count == newTokens })
         if r > 0 { times.append(dt) }
     }
     let median = times.sorted()[times.count / 2]
-    return DecodeBenchResult(preset: preset.name, threads: KernelThreads.count, batch: batch, prompt_tokens: promptTokens,
+    return DecodeBenchResult(preset: preset.name, threads: KernelThreads.count, batch: batch, precision: precision.rawValue, prompt_tokens: promptTokens,
                              new_tokens: newTokens, tokens_per_s: Double(batch * newTokens) / median)
 }
