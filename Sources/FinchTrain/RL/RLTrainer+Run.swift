@@ -52,6 +52,9 @@ extension RLTrainer {
             + ", \(section.mode.rawValue) mode, \(KernelThreads.count) thread(s) per rank")
         let source = makeSource()
         if state.step == 0, !evalProblems.isEmpty { try evaluate() }
+        // Async mode's first batch comes from the current weights. After a resume that makes it
+        // one version fresher than in the uninterrupted run (whose weights of one step earlier
+        // a checkpoint does not keep), so async resumes continue the run, not bit for bit.
         if section.mode == .async && state.step < end { try source.request(batch: state.step, version: state.policyVersion) }
         let started = Date(), startElapsed = state.elapsedSeconds
         while state.step < end {
