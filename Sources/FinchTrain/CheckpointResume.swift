@@ -1,4 +1,5 @@
 import Foundation
+import FinchModel
 
 /// Where to resume from: a checkpoint directory, or none, plus why newer ones were passed over.
 public struct ResumePoint: Sendable {
@@ -48,5 +49,31 @@ extension CheckpointStore {
         let manifest = try CheckpointManifest.read(from: directory)
         try manifest.verify(directory: directory, checksums: true)
         return manifest
+    }
+}
+
+extension CheckpointStore {
+    /// The checkpoint `resume` names, opened and checked against the configured model, or nil
+    /// (said through `log`) when "auto" finds none. Checkpoints passed over are logged too.
+    func open<State: Decodable>(resume: String, model: ModelConfig, log: (String) -> Void) throws -> LoadedCheckpoint<State>? {
+        let point = try resolve(resume: resume)
+        for warning in point.skipped { log("warning: passing over \(warning)") }
+        guard let dir = point.checkpoint else {
+            log("resume \(resume): no checkpoint in \(root.path), starting fresh")
+            return nil
+        }
+        let checkpoint = try LoadedCheckpoint<State>(directory: dir)
+        try PolicyFiles.checkModel(checkpoint.modelConfigJSON, in: dir, is: model)
+        return checkpoint
+    }
+}
+
+extension LoadedCheckpoint {
+    /// Fills a transformer's parameters and its AdamW moments (`exp_avg.*`, `exp_avg_sq.*`).
+    func restore(_ model: Transformer, optimizer: AdamW?) throws {
+        try model.load(model.params, from: self.model)
+        guard let optimizer else { return }
+        try model.load(optimizer.m, from: self.optimizer, prefix: "exp_avg.")
+        try model.load(optimizer.v, from: self.optimizer, prefix: "exp_avg_sq.")
     }
 }

@@ -22,20 +22,12 @@ extension SFTTrainer {
     func restore(_ resume: String) throws {
         var found: SFTTrainerState?
         if world.isCoordinator {
-            let point = try store.resolve(resume: resume)
-            for warning in point.skipped { log("warning: passing over \(warning)") }
-            if let dir = point.checkpoint {
-                let ckpt = try LoadedCheckpoint<SFTTrainerState>(directory: dir)
-                try PolicyFiles.checkModel(ckpt.modelConfigJSON, in: dir, is: model.config)
-                try model.load(model.params, from: ckpt.model)
-                try model.load(optimizer.m, from: ckpt.optimizer, prefix: "exp_avg.")
-                try model.load(optimizer.v, from: ckpt.optimizer, prefix: "exp_avg_sq.")
-                found = ckpt.state
-                log("resumed from \(dir.path) at step \(ckpt.state.step), sample \(ckpt.state.globalSample)")
-            } else {
-                log("resume \(resume): no checkpoint in \(store.root.path), starting fresh")
-                found = state
+            let checkpoint: LoadedCheckpoint<SFTTrainerState>? = try store.open(resume: resume, model: model.config, log: log)
+            if let checkpoint {
+                try checkpoint.restore(model, optimizer: optimizer)
+                log("resumed from \(checkpoint.directory.path) at step \(checkpoint.state.step), sample \(checkpoint.state.globalSample)")
             }
+            found = checkpoint?.state ?? state
         }
         state = try world.broadcast(found)
         optimizer.step = state.optimizerStep

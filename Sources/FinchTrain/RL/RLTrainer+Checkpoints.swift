@@ -31,30 +31,20 @@ extension RLTrainer {
     func restore(_ resume: String, world: TrainingWorld) throws {
         var found: RLTrainerState?
         if isCoordinator {
-            let point = try store.resolve(resume: resume)
-            for warning in point.skipped { log("warning: passing over \(warning)") }
-            if let dir = point.checkpoint {
-                let ckpt = try LoadedCheckpoint<RLTrainerState>(directory: dir)
-                try PolicyFiles.checkModel(ckpt.modelConfigJSON, in: dir, is: model.config)
-                guard ckpt.state.reference == state.reference else {
-                    throw TrainError("\(dir.path)/trainer_state.json: the run's reference was \(ckpt.state.reference), the config now gives \(state.reference)")
+            let checkpoint: LoadedCheckpoint<RLTrainerState>? = try store.open(resume: resume, model: model.config, log: log)
+            if let checkpoint {
+                guard checkpoint.state.reference == state.reference else {
+                    throw TrainError("\(checkpoint.directory.path)/trainer_state.json: the run's reference was \(checkpoint.state.reference), the config now gives \(state.reference)")
                 }
-                try model.load(model.params, from: ckpt.model)
-                if let optimizer {
-                    try model.load(optimizer.m, from: ckpt.optimizer, prefix: "exp_avg.")
-                    try model.load(optimizer.v, from: ckpt.optimizer, prefix: "exp_avg_sq.")
-                }
+                try checkpoint.restore(model, optimizer: optimizer)
                 if let valueHead, let headOptimizer {
-                    try valueHead.load(valueHead.params, from: ckpt.model)
-                    try valueHead.load(headOptimizer.m, from: ckpt.optimizer, prefix: "exp_avg.")
-                    try valueHead.load(headOptimizer.v, from: ckpt.optimizer, prefix: "exp_avg_sq.")
+                    try valueHead.load(valueHead.params, from: checkpoint.model)
+                    try valueHead.load(headOptimizer.m, from: checkpoint.optimizer, prefix: "exp_avg.")
+                    try valueHead.load(headOptimizer.v, from: checkpoint.optimizer, prefix: "exp_avg_sq.")
                 }
-                found = ckpt.state
-                log("resumed from \(dir.path) at step \(ckpt.state.step), policy version \(ckpt.state.policyVersion), β \(ckpt.state.klController.beta)")
-            } else {
-                log("resume \(resume): no checkpoint in \(store.root.path), starting fresh")
-                found = state
+                log("resumed from \(checkpoint.directory.path) at step \(checkpoint.state.step), policy version \(checkpoint.state.policyVersion), β \(checkpoint.state.klController.beta)")
             }
+            found = checkpoint?.state ?? state
         }
         state = try world.broadcast(found)
         try world.broadcast(model.params)
