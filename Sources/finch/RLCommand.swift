@@ -13,21 +13,15 @@ struct RL: ParsableCommand {
         --set distributed.rollout_workers=2
         """)
 
-    @Option(help: "Run config (YAML) with an rl: section.") var config: String
-    @Option(name: .customLong("set"), help: "Override a config key, e.g. --set rl.kl_coef=0.05 (repeatable).")
-    var overrides: [String] = []
-    @Option(help: "Continue a run: 'auto' (newest complete checkpoint in checkpoint.dir) or a checkpoint directory.")
-    var resume: String?
-    @Option(help: "Stop after this step with a checkpoint (the schedule still follows train.steps; resume continues).")
-    var stopAfter: Int?
+    @OptionGroup var options: RunOptions
 
     func run() throws {
         let comm = try Communicator.world()
         let world = try TrainingWorld(comm: comm)
         do {
-            let runConfig = try RunConfig.load(path: config, overrides: overrides, world: world)
-            let trainer = try RLTrainer(config: runConfig, world: comm, resume: resume)
-            try trainer.run(stopAfter: stopAfter)
+            let runConfig = try RunConfig.load(path: options.config, overrides: options.overrides, world: world)
+            let trainer = try RLTrainer(config: runConfig, world: comm, resume: options.resume)
+            try trainer.run(stopAfter: options.stopAfter)
         } catch {
             world.abort(error)
         }
