@@ -8,34 +8,73 @@
 /// - 6 rows at a time: 12 accumulators, 12 FMAs per 32-byte weight load (the shape of
 ///   OpenBLAS's Haswell sgemm kernel);
 /// - 4 rows for the remainder (2 or 3 rows repeat their last row: same time, one kernel fewer);
-/// - 1 row: one FMA chain per accumulator would wait on FMA latency, so four inputs c run
-///   side by side into separate accumulators (8 chains, enough to fill both FMA pipes).
-/// Threads split the panels; products under ~1M multiply-adds stay on one thread.
+/// - 1 row (batch-1 decoding, bound by how fast weights arrive): four panels a quarter of the
+///   matrix apart side by side, so that four streams are in flight (measured on a 21 MB matrix
+///   that does not stay in L3: 21–28 GB/s against 13–15 GB/s for one panel at a time); their 8
+///   accumulators are also enough independent FMA chains to hide FMA latency;
+/// - a single row left over from a larger N: one panel, four inputs c side by side.
+/// The four kernels stay separate functions: inlined into one large function, the compiler
+/// stopped inlining their loads (a call per load, 3× slower). Threads split the panels;
+/// products under ~1M multiply-adds stay on one thread.
 public func matmulBF16Forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                               panels: UnsafePointer<UInt32>, bias: UnsafePointer<Float>?,
                               N: Int, C: Int, OC: Int, accumulate: Bool = false) {
     let count = (OC + 15) / 16
     let minPanels = max(1, (1 << 20) / max(1, N * C * 16))
     parallelChunks(count, minPerThread: minPanels) { p0, p1 in
+        let w = BF16Panels(base: panels, C: C, OC: OC, bias: bias, accumulate: accumulate)
+        if N == 1 { return w.row1(out: out, inp: inp, panels: p0..<p1) }
         for p in p0..<p1 {
-            let w = BF16Panel(raw: UnsafeRawPointer(panels + p * C * 8))
-            let o0 = 16 * p
-            let tile = OutputTile(cols: min(16, OC - o0), bias: bias.map { $0 + o0 }, accumulate: accumulate)
+            let o0 = 16 * p, tile = w.tile(p)
             var n = 0
             while N - n >= 6 {
-                panelRows6(w, inp + n * C, ld: C, C: C, out: out + n * OC + o0, ldOut: OC, tile)
+                panelRows6(w.panel(p), inp + n * C, ld: C, C: C, out: out + n * OC + o0, ldOut: OC, tile)
                 n += 6
             }
             while n < N {
                 let rows = min(4, N - n)
                 if rows == 1 {
-                    let (a, b) = panelRow1(w, inp + n * C, C: C)
+                    let (a, b) = panelRow1(w.panel(p), inp + n * C, C: C)
                     tile.store(out + n * OC + o0, a, b)
                 } else {
-                    panelRows4(w, inp + n * C, ld: C, rows: rows, C: C, out: out + n * OC + o0, ldOut: OC, tile)
+                    panelRows4(w.panel(p), inp + n * C, ld: C, rows: rows, C: C, out: out + n * OC + o0, ldOut: OC, tile)
                 }
                 n += rows
             }
+        }
+    }
+}
+
+/// A whole matrix of panels and where its results go.
+struct BF16Panels {
+    let base: UnsafePointer<UInt32>
+    let C: Int, OC: Int
+    let bias: UnsafePointer<Float>?
+    let accumulate: Bool
+
+    @inline(__always) func panel(_ p: Int) -> BF16Panel { BF16Panel(raw: UnsafeRawPointer(base + p * C * 8)) }
+
+    @inline(__always) func tile(_ p: Int) -> OutputTile {
+        OutputTile(cols: min(16, OC - 16 * p), bias: bias.map { $0 + 16 * p }, accumulate: accumulate)
+    }
+
+    /// N = 1 over `panels`: p, p + q, p + 2q, p + 3q together (each panel summed in the same
+    /// order whichever it runs with, so results do not depend on the thread count).
+    @inline(__always) func row1(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, panels: Range<Int>) {
+        let p0 = panels.lowerBound, p1 = panels.upperBound, q = panels.count / 4, left = p0 + 4 * q
+        for p in p0..<(p0 + q) {
+            let r = fourPanelsRow1(panel(p), panel(p + q), panel(p + 2 * q), panel(p + 3 * q), inp, C: C)
+            tile(p).store(out + 16 * p, r.0, r.1)
+            tile(p + q).store(out + 16 * (p + q), r.2, r.3)
+            tile(p + 2 * q).store(out + 16 * (p + 2 * q), r.4, r.5)
+            tile(p + 3 * q).store(out + 16 * (p + 3 * q), r.6, r.7)
+        }
+        if left < p1 {  // up to 3 panels left: run them as a four with repeats
+            let r = fourPanelsRow1(panel(left), panel(min(left + 1, p1 - 1)), panel(min(left + 2, p1 - 1)),
+                                   panel(left), inp, C: C)
+            tile(left).store(out + 16 * left, r.0, r.1)
+            if left + 1 < p1 { tile(left + 1).store(out + 16 * (left + 1), r.2, r.3) }
+            if left + 2 < p1 { tile(left + 2).store(out + 16 * (left + 2), r.4, r.5) }
         }
     }
 }
@@ -82,8 +121,25 @@ struct OutputTile {
     }
 }
 
+/// One row x[C] against four panels at once; returns each panel's outputs 0–7 and 8–15.
+@inline(never)
+private func fourPanelsRow1(_ w0: BF16Panel, _ w1: BF16Panel, _ w2: BF16Panel, _ w3: BF16Panel,
+                            _ x: UnsafePointer<Float>, C: Int)
+    -> (Float8, Float8, Float8, Float8, Float8, Float8, Float8, Float8) {
+    var a0 = Float8(), b0 = Float8(), a1 = Float8(), b1 = Float8()
+    var a2 = Float8(), b2 = Float8(), a3 = Float8(), b3 = Float8()
+    for c in 0..<C {
+        let v = Float8(repeating: x[c])
+        let (l0, h0) = w0.load(c); a0.addProduct(l0, v); b0.addProduct(h0, v)
+        let (l1, h1) = w1.load(c); a1.addProduct(l1, v); b1.addProduct(h1, v)
+        let (l2, h2) = w2.load(c); a2.addProduct(l2, v); b2.addProduct(h2, v)
+        let (l3, h3) = w3.load(c); a3.addProduct(l3, v); b3.addProduct(h3, v)
+    }
+    return (a0, b0, a1, b1, a2, b2, a3, b3)
+}
+
 /// One row x[C] against a panel: four inputs per step into separate accumulators.
-@inline(__always)
+@inline(never)
 private func panelRow1(_ w: BF16Panel, _ x: UnsafePointer<Float>, C: Int) -> (Float8, Float8) {
     var a0 = Float8(), b0 = Float8(), a1 = Float8(), b1 = Float8()
     var a2 = Float8(), b2 = Float8(), a3 = Float8(), b3 = Float8()
@@ -108,7 +164,7 @@ private func panelRow1(_ w: BF16Panel, _ x: UnsafePointer<Float>, C: Int) -> (Fl
 
 /// Two to four rows (x, x + ld, …) against a panel, stored into `rows` rows of `out`; missing
 /// rows repeat the last one.
-@inline(__always)
+@inline(never)
 private func panelRows4(_ w: BF16Panel, _ x: UnsafePointer<Float>, ld: Int, rows: Int, C: Int,
                         out: UnsafeMutablePointer<Float>, ldOut: Int, _ tile: OutputTile) {
     let x0 = x, x1 = x + ld, x2 = x + min(2, rows - 1) * ld, x3 = x + min(3, rows - 1) * ld
@@ -128,7 +184,7 @@ private func panelRows4(_ w: BF16Panel, _ x: UnsafePointer<Float>, ld: Int, rows
 }
 
 /// Six rows (x, x + ld, …) against a panel, stored straight into six rows of `out`.
-@inline(__always)
+@inline(never)
 private func panelRows6(_ w: BF16Panel, _ x: UnsafePointer<Float>, ld: Int, C: Int,
                         out: UnsafeMutablePointer<Float>, ldOut: Int, _ tile: OutputTile) {
     let x0 = x, x1 = x + ld, x2 = x + 2 * ld, x3 = x + 3 * ld, x4 = x + 4 * ld, x5 = x + 5 * ld

@@ -33,13 +33,14 @@ final class BF16MatmulTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst, 0x1p-8)
     }
 
-    /// Shapes cover every row path (6-row groups, 4-row groups with 2–4 real rows, 1 row),
-    /// a last panel with 5 of 16 outputs, and C not a multiple of the 1-row kernel's step of 4.
+    /// Shapes cover every row path (6-row groups, 4-row groups with 2–4 real rows, 1 row, and for
+    /// N = 1 four panels at once plus two left over, run as a four with repeats), a last panel with 5 of 16 outputs, and C not
+    /// a multiple of the 1-row kernel's step of 4.
     /// Errors are measured against Σ|terms| of each output (what FP32 rounding scales with), so
     /// outputs that cancel to near zero do not read as large relative errors.
     func testProductMatchesDoubleLoopsOverRoundedWeights() {
         var rng = RNG(seed: 42)
-        let C = 23, OC = 37
+        let C = 23, OC = 85
         var worst = 0.0
         for layout in [WeightLayout.outIn, .inOut] {
             let weight = rng.normals(OC * C)
@@ -95,23 +96,27 @@ final class BF16MatmulTests: XCTestCase {
         XCTAssertGreaterThan(worst, 0, "BF16 rounding should show")
     }
 
-    /// Threads split the panels, each computed whole by one thread: results are bit-identical.
+    /// Threads split the panels and each panel is computed whole by one thread, in the same
+    /// order whichever thread (for N = 1, which panels run together changes, not their sums):
+    /// results are bit-identical. Shapes are large enough for the second thread to run; 130
+    /// panels leave 2 over on one thread and 1 on each of two.
     func testTwoThreadsGiveTheSameBits() {
         var rng = RNG(seed: 44)
-        let N = 16, C = 256, OC = 520
-        let weight = rng.normals(OC * C), inp = rng.normals(N * C), bias = rng.normals(OC)
-        var panels = [UInt32](repeating: 0, count: bf16PanelWords(C: C, OC: OC))
-        packBF16Panels(&panels, weight: weight, C: C, OC: OC, layout: .outIn)
-        var results: [[Float]] = []
-        for threads in [1, 2] {
-            KernelThreads.set(threads)
-            var again = [UInt32](repeating: 0, count: panels.count)
-            packBF16Panels(&again, weight: weight, C: C, OC: OC, layout: .outIn)
-            XCTAssertEqual(again, panels, "packing on \(threads) threads")
-            var out = zeros(N * OC)
-            matmulBF16Forward(out: &out, inp: inp, panels: panels, bias: bias, N: N, C: C, OC: OC)
-            results.append(out)
+        for (N, C, OC) in [(16, 256, 520), (1, 1024, 2080)] {
+            let weight = rng.normals(OC * C), inp = rng.normals(N * C), bias = rng.normals(OC)
+            var panels = [UInt32](repeating: 0, count: bf16PanelWords(C: C, OC: OC))
+            packBF16Panels(&panels, weight: weight, C: C, OC: OC, layout: .outIn)
+            var results: [[Float]] = []
+            for threads in [1, 2] {
+                KernelThreads.set(threads)
+                var again = [UInt32](repeating: 0, count: panels.count)
+                packBF16Panels(&again, weight: weight, C: C, OC: OC, layout: .outIn)
+                XCTAssertEqual(again, panels, "packing on \(threads) threads")
+                var out = zeros(N * OC)
+                matmulBF16Forward(out: &out, inp: inp, panels: panels, bias: bias, N: N, C: C, OC: OC)
+                results.append(out)
+            }
+            XCTAssertEqual(results[0], results[1], "N=\(N)")
         }
-        XCTAssertEqual(results[0], results[1])
     }
 }
