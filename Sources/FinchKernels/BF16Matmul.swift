@@ -22,7 +22,7 @@ public func matmulBF16Forward(out: UnsafeMutablePointer<Float>, inp: UnsafePoint
     let count = (OC + 15) / 16
     let minPanels = max(1, (1 << 20) / max(1, N * C * 16))
     parallelChunks(count, minPerThread: minPanels) { p0, p1 in
-        let w = BF16Panels(base: panels, C: C, OC: OC, bias: bias, accumulate: accumulate)
+        let w = BF16Matrix(base: panels, C: C, OC: OC, bias: bias, accumulate: accumulate)
         if N == 1 { return w.row1(out: out, inp: inp, panels: p0..<p1) }
         for p in p0..<p1 {
             let o0 = 16 * p, tile = w.tile(p)
@@ -46,7 +46,7 @@ public func matmulBF16Forward(out: UnsafeMutablePointer<Float>, inp: UnsafePoint
 }
 
 /// A whole matrix of panels and where its results go.
-struct BF16Panels {
+struct BF16Matrix {
     let base: UnsafePointer<UInt32>
     let C: Int, OC: Int
     let bias: UnsafePointer<Float>?

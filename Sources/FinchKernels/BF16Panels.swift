@@ -3,9 +3,10 @@
 ///
 /// Why: decoding a few rows reads every weight once per token, so its speed is the speed at
 /// which weights arrive. `char6`'s 42 MB of FP32 weights do not fit a 32 MiB L3 and stream from
-/// memory; in BF16 (21 MB) they stay in L3. BF16 keeps FP32's exponent and the top 7 mantissa
-/// bits (relative rounding error ≤ 2⁻⁸), so it needs no scaling, and widening it back to FP32
-/// is a 16-bit shift, cheap enough to do in registers inside the product.
+/// memory; in BF16 half as many bytes stream (21 MB, which fits L3 when little else is using
+/// it). BF16 keeps FP32's exponent and the top 7 mantissa bits (relative rounding error
+/// ≤ 2⁻⁸), so it needs no scaling, and widening it back to FP32 is a 16-bit shift, cheap enough
+/// to do in registers inside the product.
 ///
 /// Layout, for W with OC outputs and C inputs (either `WeightLayout`), outputs taken 16 at a time:
 ///

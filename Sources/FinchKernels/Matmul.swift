@@ -38,14 +38,8 @@ public func matmulForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
             // Decoding: sgemm would repack the whole weight matrix for a handful of rows
             // (measured: 50% of a batch-1 decode step in OpenBLAS's packing routines).
             for n in 0..<rows {
-                switch layout {
-                case .outIn:
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(cols), Int32(C), 1, w, Int32(C),
-                                inp + (n0 + n) * ldi, 1, beta, o + n * ldo, 1)
-                case .inOut:
-                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(C), Int32(cols), 1, w, Int32(OC),
-                                inp + (n0 + n) * ldi, 1, beta, o + n * ldo, 1)
-                }
+                matvec(out: o + n * ldo, x: inp + (n0 + n) * ldi, weight: w, C: C, cols: cols,
+                       ldw: layout == .outIn ? C : OC, layout: layout, accumulate: beta == 1)
             }
         } else {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, layout == .outIn ? CblasTrans : CblasNoTrans,

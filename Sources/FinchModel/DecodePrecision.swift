@@ -9,7 +9,7 @@ public enum DecodePrecision: String, Codable, CaseIterable, Sendable {
     case fp32
     /// A BF16 copy of the matrices, taken when the decoder is made, and a BF16 KV cache; the
     /// arithmetic, activations, norms, biases and embeddings stay FP32. Half the bytes to stream
-    /// per token (`char6`'s weights then fit in L3). Log-probs move by ~1% of their spread
+    /// per token. Log-probs move by ~1% of their spread
     /// between tokens on small test models, so greedy picks can differ where two are close.
     case bf16
 }

@@ -22,8 +22,7 @@ public struct Generation: Sendable, Equatable {
 /// A sequence stops at any of `stopTokens`, or when its output ends with one of
 /// `stopSequences` (a stop string, tokenised by the caller: "\n\n", "</answer>").
 ///
-/// `precision` picks the weights (`DecodePrecision`); keep the FP32 default wherever the
-/// log-probs feed training. A BF16 decoder copies the weights on every call: to reuse one copy
+/// `precision` (`DecodePrecision`): keep the FP32 default wherever the log-probs feed training. A BF16 decoder copies the weights on every call: to reuse one copy
 /// across calls, make an `IncrementalForward` and call `generate(with:…)`.
 public func generate(model: Transformer, prompts: [[Int32]], maxNewTokens: Int, sampling: SamplingParams,
                      stopTokens: Set<Int32>, stopSequences: [[Int32]] = [], seeds: [UInt64],
