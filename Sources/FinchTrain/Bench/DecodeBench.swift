@@ -14,11 +14,13 @@ public struct DecodeBenchResult: Codable, Sendable {
     public let tokens_per_s: Double
 }
 
-/// Greedy KV-cache decoding of `newTokens` tokens after a random `promptTokens`-token prompt,
+/// Greedy KV-cache decoding of `newTokens` tokens (by default 128, or as many as the context
+/// leaves, as the PyTorch reference script does) after a random `promptTokens`-token prompt,
 /// at the given batch size; the median of `reps` runs after one warm-up run. A BF16 copy of the
 /// weights is made once, before the runs (as a model is converted once when it is loaded).
 public func benchDecode(preset: BenchPreset, batch: Int, precision: DecodePrecision = .fp32, promptTokens: Int = 16,
-                        newTokens: Int = 112, reps: Int = 5) throws -> DecodeBenchResult {
+                        newTokens: Int? = nil, reps: Int = 5) throws -> DecodeBenchResult {
+    let newTokens = newTokens ?? min(128, preset.config.maxPositions - promptTokens)
     let model = try Transformer(config: preset.config, seed: 0)
     let forward = IncrementalForward(model: model, precision: precision)
     var rng = RNG(seed: 1)
