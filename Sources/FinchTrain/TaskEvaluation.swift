@@ -101,6 +101,8 @@ public struct TaskEvalResult: Sendable {
     public var counts: TaskEvalCounts
     /// The greedy answers to the first few problems.
     public var examples: [TaskEvalExample]
+    /// Which of the evaluated problems were solved, in their order.
+    public var outcomes: ProblemOutcomes
 }
 
 /// Evaluates a policy on problems of a verifiable task: one greedy answer per problem
@@ -135,11 +137,15 @@ public func evaluateTask(model: Transformer, tokenizer: any Tokenizer, task: any
     counts.problems = problems.count
     counts.samplesPerProblem = options.samples
     var examples: [TaskEvalExample] = []
+    var outcomes = ProblemOutcomes(greedyCorrect: Array(repeating: 0, count: problems.count), sampledCorrect: [])
 
     let greedy = try decode(model: model, tokenizer: tokenizer, task: task, problems: problems, prompts: prompts,
                             answersPerProblem: 1, sampling: .greedy, options: options)
     for answer in greedy {
-        if answer.verdict.correct { counts.greedyCorrect += 1 }
+        if answer.verdict.correct {
+            counts.greedyCorrect += 1
+            outcomes.greedyCorrect[answer.problem - problems.startIndex] = 1
+        }
         if !answer.verdict.formatOK { counts.greedyFormatErrors += 1 }
         if answer.truncated { counts.greedyTruncated += 1 }
         counts.greedyRewardSum += answer.verdict.reward
@@ -167,9 +173,10 @@ public func evaluateTask(model: Transformer, tokenizer: any Tokenizer, task: any
             let correct = correctPerProblem[index, default: 0]
             counts.passAt1Sum += unbiasedPassAtK(samples: options.samples, correct: correct, k: 1)
             counts.passAtKSum += unbiasedPassAtK(samples: options.samples, correct: correct, k: options.samples)
+            outcomes.sampledCorrect.append(correct)
         }
     }
-    return TaskEvalResult(counts: counts, examples: examples)
+    return TaskEvalResult(counts: counts, examples: examples, outcomes: outcomes)
 }
 
 /// The seed of answer `sample` to problem `problem`: the three numbers mixed so that nearby

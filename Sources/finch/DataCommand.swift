@@ -39,6 +39,8 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Seed.") var seed: UInt64 = 0
         @Option(help: "Format: \(TaskDatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).") var format = "sft"
         @Option(help: "Output directory (train.jsonl, eval.jsonl).") var out: String
+        @Option(help: ArgumentHelp("Leave out problems that are also in this file (repeatable), e.g. another run's training set.",
+                                   valueName: "file")) var exclude: [String] = []
 
         func run() throws {
             guard let dataFormat = TaskDatasetFormat(rawValue: format) else {
@@ -48,8 +50,11 @@ struct DataCommand: ParsableCommand {
             let task = try taskOptions.makeTask()
             let dir = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try TaskDataset.generate(task: task, count: n, evalCount: evalN, seed: seed, format: dataFormat, directory: dir)
-            print("wrote \(n) training and \(evalN) held-out \(task.name) problems (\(format)) to \(dir.path)")
+            let excluded = try exclude.flatMap { try TaskInstanceFile.read(URL(fileURLWithPath: $0), task: task) }
+            let left = try TaskDataset.generate(task: task, count: n, evalCount: evalN, seed: seed, format: dataFormat,
+                                                directory: dir, excluding: excluded)
+            print("wrote \(n - left.train) training and \(evalN - left.eval) held-out \(task.name) problems (\(format)) to \(dir.path)"
+                  + (exclude.isEmpty ? "" : "; left out \(left.train) and \(left.eval) found in \(exclude.joined(separator: ", "))"))
         }
     }
 }

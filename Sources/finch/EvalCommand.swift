@@ -45,17 +45,19 @@ struct Eval: ParsableCommand {
         let problems = try loadProblems(task)
         let policy = try LoadedPolicy(checkpoint: URL(fileURLWithPath: checkpoint))
         let budget = try maxNewTokens ?? defaultBudget(task, problems, policy.tokenizer)
+        let share = world.share(of: problems.count)
         let result = try evaluateTask(model: policy.model, tokenizer: policy.tokenizer, task: task,
-                                      problems: problems[world.share(of: problems.count)],
+                                      problems: problems[share],
                                       options: TaskEvalOptions(maxNewTokens: budget, samples: samples,
                                                                temperature: temperature, seed: seed,
                                                                batchSize: batchSize))
         let counts = try result.counts.summed(over: world)
+        let outcomes = try result.outcomes.gathered(over: world, offset: share.lowerBound, total: problems.count)
         guard world.isCoordinator else { return }
         let report = EvalReport(checkpoint: checkpoint, task: task.name, rule: task.rule,
                                 problems: data ?? "generated held-out set, seed \(seed)", seed: seed,
                                 maxNewTokens: budget, temperature: samples > 0 ? temperature : nil,
-                                counts: counts, examples: result.examples)
+                                counts: counts, examples: result.examples, outcomes: outcomes)
         print(report.table)
         if let out {
             let encoder = JSONEncoder()
@@ -84,8 +86,8 @@ struct Eval: ParsableCommand {
     }
 }
 
-/// What `finch eval` prints and writes: the ratios people read, and the raw counts that
-/// merge across runs.
+/// What `finch eval` prints and writes: the ratios people read, the raw counts that merge
+/// across runs, and the per-problem outcomes that `finch compare` pairs.
 private struct EvalReport: Encodable {
     let checkpoint: String
     let task: String
@@ -96,10 +98,11 @@ private struct EvalReport: Encodable {
     let temperature: Float?
     let counts: TaskEvalCounts
     let examples: [TaskEvalExample]
+    let outcomes: ProblemOutcomes
 
     enum CodingKeys: String, CodingKey {
         case checkpoint, task, rule, problems, seed, counts, examples, greedy, sampled
-        case maxNewTokens = "max_new_tokens"
+        case maxNewTokens = "max_new_tokens", outcomes = "per_problem"
     }
 
     func encode(to encoder: Encoder) throws {
@@ -112,6 +115,7 @@ private struct EvalReport: Encodable {
         try container.encode(maxNewTokens, forKey: .maxNewTokens)
         try container.encode(counts, forKey: .counts)
         try container.encode(examples, forKey: .examples)
+        try container.encode(outcomes, forKey: .outcomes)
         try container.encode(["pass@1": counts.greedyPassAt1, "mean_reward": counts.greedyMeanReward,
                               "format_error_rate": counts.greedyFormatErrorRate], forKey: .greedy)
         if let temperature {

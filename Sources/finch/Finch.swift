@@ -7,7 +7,7 @@ struct Finch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finch",
         abstract: "Distributed post-training for language models.",
-        subcommands: [SFT.self, RL.self, Generate.self, DataCommand.self, Eval.self, Bench.self])
+        subcommands: [SFT.self, RL.self, Generate.self, DataCommand.self, Eval.self, Compare.self, Bench.self])
 
     static func main() {
         // Progress lines must reach a log file (or mpirun's forwarding) as they happen.

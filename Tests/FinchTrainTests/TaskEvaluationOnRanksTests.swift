@@ -6,7 +6,7 @@ import XCTest
 @testable import FinchTrain
 
 /// `finch eval` under mpirun: each rank evaluates its share of the problems and the summed
-/// counts equal what one process reports for all of them.
+/// counts, and the gathered per-problem outcomes, equal what one process reports for all of them.
 final class TaskEvaluationOnRanksTests: XCTestCase {
     func testRanksSplitTheProblemsAndAgreeWithOneProcess() {
         for ranks in [2, 3] {
@@ -25,12 +25,15 @@ final class TaskEvaluationOnRanks: XCTestCase {
                                                             numHeads: 2, maxPositions: 96), seed: 3)
             let options = TaskEvalOptions(maxNewTokens: 8, samples: 2, temperature: 1.5, seed: 11, batchSize: 3)
             let whole = try evaluateTask(model: model, tokenizer: ByteTokenizer(), task: task, problems: problems[...],
-                                         options: options).counts
+                                         options: options)
+            let share = world.share(of: problems.count)
             let mine = try evaluateTask(model: model, tokenizer: ByteTokenizer(), task: task,
-                                        problems: problems[world.share(of: problems.count)], options: options).counts
-            let summed = try mine.summed(over: world)
-            XCTAssertEqual(summed, whole, "rank \(world.rank) of \(world.size)")
+                                        problems: problems[share], options: options)
+            let summed = try mine.counts.summed(over: world)
+            XCTAssertEqual(summed, whole.counts, "rank \(world.rank) of \(world.size)")
             XCTAssertEqual(summed.problems, 7)
+            let gathered = try mine.outcomes.gathered(over: world, offset: share.lowerBound, total: problems.count)
+            XCTAssertEqual(gathered, whole.outcomes, "rank \(world.rank) of \(world.size)")
         }
     }
 }

@@ -44,6 +44,12 @@ final class TaskEvaluationTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(counts.passAtKSum, counts.passAt1Sum)
         // An untrained byte model practically never writes "answer: <n>".
         XCTAssertGreaterThan(counts.greedyFormatErrors + counts.sampledFormatErrors, 0)
+        // The per-problem outcomes are the counts, problem by problem.
+        XCTAssertEqual(result.outcomes.greedyCorrect.count, 5)
+        XCTAssertEqual(result.outcomes.greedyCorrect.reduce(0, +), counts.greedyCorrect)
+        XCTAssertEqual(result.outcomes.sampledCorrect.count, 5)
+        XCTAssertEqual(result.outcomes.sampledCorrect.reduce(0, +), counts.sampledCorrect)
+        XCTAssertTrue(result.outcomes.sampledCorrect.allSatisfy { (0...3).contains($0) })
         XCTAssertEqual(result.examples.count, 3)
         XCTAssertEqual(result.examples[0].prompt, instances[0].prompt)
         XCTAssertTrue(counts.greedyPassAt1.isFinite && counts.sampledPassAtK.isFinite)
@@ -54,21 +60,26 @@ final class TaskEvaluationTests: XCTestCase {
         let model = try tinyModel()
         let options = TaskEvalOptions(maxNewTokens: 8, samples: 2, temperature: 1.5, seed: 11, batchSize: 5)
         let whole = try evaluateTask(model: model, tokenizer: ByteTokenizer(), task: task, problems: instances[...],
-                                     options: options).counts
+                                     options: options)
         var merged = TaskEvalCounts()
+        var mergedOutcomes = ProblemOutcomes(greedyCorrect: [], sampledCorrect: [])
         var sliceOptions = options
         sliceOptions.batchSize = 2
         for range in [0..<1, 1..<4, 4..<6] {
-            merged.add(try evaluateTask(model: model, tokenizer: ByteTokenizer(), task: task, problems: instances[range],
-                                        options: sliceOptions).counts)
+            let slice = try evaluateTask(model: model, tokenizer: ByteTokenizer(), task: task, problems: instances[range],
+                                         options: sliceOptions)
+            merged.add(slice.counts)
+            mergedOutcomes.greedyCorrect += slice.outcomes.greedyCorrect
+            mergedOutcomes.sampledCorrect += slice.outcomes.sampledCorrect
         }
-        XCTAssertEqual(merged.problems, whole.problems)
-        XCTAssertEqual(merged.greedyCorrect, whole.greedyCorrect)
-        XCTAssertEqual(merged.greedyFormatErrors, whole.greedyFormatErrors)
-        XCTAssertEqual(merged.sampledAnswers, whole.sampledAnswers)
-        XCTAssertEqual(merged.sampledCorrect, whole.sampledCorrect)
-        XCTAssertEqual(merged.sampledRewardSum, whole.sampledRewardSum, accuracy: 1e-9)
-        XCTAssertEqual(merged.passAtKSum, whole.passAtKSum, accuracy: 1e-9)
+        XCTAssertEqual(mergedOutcomes, whole.outcomes)
+        XCTAssertEqual(merged.problems, whole.counts.problems)
+        XCTAssertEqual(merged.greedyCorrect, whole.counts.greedyCorrect)
+        XCTAssertEqual(merged.greedyFormatErrors, whole.counts.greedyFormatErrors)
+        XCTAssertEqual(merged.sampledAnswers, whole.counts.sampledAnswers)
+        XCTAssertEqual(merged.sampledCorrect, whole.counts.sampledCorrect)
+        XCTAssertEqual(merged.sampledRewardSum, whole.counts.sampledRewardSum, accuracy: 1e-9)
+        XCTAssertEqual(merged.passAtKSum, whole.counts.passAtKSum, accuracy: 1e-9)
     }
 
     func testSampledAnswersDependOnTheSeedOnly() throws {

@@ -23,19 +23,31 @@ public enum TaskDataset {
     /// `VerifiableTask.split`) and writes them as `train.jsonl` and `eval.jsonl` in `directory`.
     /// Candidate solutions for `cft` and `prefs` come from a random stream of their own, so the
     /// problems for a seed are the same in every format.
+    ///
+    /// Problems sharing a key with one in `excluding` (say, another run's training set) are
+    /// left out of both files afterwards, so the sets are those of `seed` minus the overlap;
+    /// returns how many were left out of the training and the held-out set.
+    @discardableResult
     public static func generate(task: any VerifiableTask, count: Int, evalCount: Int, seed: UInt64,
-                                format: TaskDatasetFormat, directory: URL) throws {
-        try generateOpened(task: task, count: count, evalCount: evalCount, seed: seed, format: format, directory: directory)
+                                format: TaskDatasetFormat, directory: URL,
+                                excluding: [TaskInstance] = []) throws -> (train: Int, eval: Int) {
+        try generateOpened(task: task, count: count, evalCount: evalCount, seed: seed, format: format, directory: directory,
+                           excluding: excluding)
     }
 
     private static func generateOpened<Task: VerifiableTask>(task: Task, count: Int, evalCount: Int, seed: UInt64,
-                                                              format: TaskDatasetFormat, directory: URL) throws {
-        let (train, eval) = try task.split(count: count, evalCount: evalCount, seed: seed)
+                                                              format: TaskDatasetFormat, directory: URL,
+                                                              excluding: [TaskInstance]) throws -> (train: Int, eval: Int) {
+        let excluded = Set(try excluding.enumerated().map { try task.key(of: task.problem(from: $1, source: "excluded problem \($0)")) })
+        let (allTrain, allEval) = try task.split(count: count, evalCount: evalCount, seed: seed)
+        let train = allTrain.filter { !excluded.contains(task.key(of: $0)) }
+        let eval = allEval.filter { !excluded.contains(task.key(of: $0)) }
         var solutionRNG = RNG(seed: seed ^ 0xC0FF_EE00_5EED_CAFE)
         let trainLines = lines(task: task, problems: train, format: format, rng: &solutionRNG)
         let evalLines = lines(task: task, problems: eval, format: format, rng: &solutionRNG)
         try write(trainLines, to: directory.appendingPathComponent("train.jsonl"))
         try write(evalLines, to: directory.appendingPathComponent("eval.jsonl"))
+        return (allTrain.count - train.count, allEval.count - eval.count)
     }
 
     /// One JSON object per problem in `format`.

@@ -111,6 +111,31 @@ final class TaskDatasetTests: XCTestCase {
         XCTAssertEqual(records.examples, expected.examples)
     }
 
+    func testExcludedProblemsAreLeftOutOfBothFiles() throws {
+        let task = try CountdownTask()
+        let plain = try makeTemporaryDirectory(for: self)
+        try TaskDataset.generate(task: task, count: 8, evalCount: 6, seed: 9, format: .prompts, directory: plain)
+        let train = try TaskInstanceFile.read(plain.appendingPathComponent("train.jsonl"), task: task)
+        let eval = try TaskInstanceFile.read(plain.appendingPathComponent("eval.jsonl"), task: task)
+        // Exclude two held-out problems and one training problem, listed as another file would.
+        let excluded = [eval[1], train[5], eval[4]]
+        let filtered = try makeTemporaryDirectory(for: self)
+        let left = try TaskDataset.generate(task: task, count: 8, evalCount: 6, seed: 9, format: .prompts,
+                                            directory: filtered, excluding: excluded)
+        XCTAssertEqual(left.train, train.filter { $0 == train[5] }.count)
+        XCTAssertEqual(left.eval, 2)
+        XCTAssertEqual(try TaskInstanceFile.read(filtered.appendingPathComponent("eval.jsonl"), task: task),
+                       [eval[0], eval[2], eval[3], eval[5]])
+        XCTAssertEqual(try TaskInstanceFile.read(filtered.appendingPathComponent("train.jsonl"), task: task),
+                       train.filter { $0 != train[5] })
+        // An excluded problem of another task is an error naming it.
+        let other = GeneralPointsTask(rule: .id).instance(of: GeneralPointsDeal(cards: ["A", "2", "3", "4"]))
+        XCTAssertThrowsError(try TaskDataset.generate(task: task, count: 1, evalCount: 1, seed: 9, format: .prompts,
+                                                      directory: filtered, excluding: [train[0], other])) {
+            XCTAssertTrue("\($0)".contains("excluded problem 1"), "\($0)")
+        }
+    }
+
     func testInstanceFileReadsPromptsAndRefusesWhatItCannotScore() throws {
         let directory = try makeTemporaryDirectory(for: self)
         let task = GeneralPointsTask(rule: .ood)

@@ -1,0 +1,84 @@
+import ArgumentParser
+import FinchTrain
+import Foundation
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare two 'finch eval --out' results problem by problem: the paired difference and its 95% interval.",
+        discussion: """
+        Both files must come from the same problems (same --data or the same generated set, same \
+        count) and, for the sampled row, the same --samples. A difference whose interval excludes \
+        zero is larger than the noise of which problems happen to be solved.
+        """)
+
+    @Argument(help: "The baseline's result (e.g. the SFT checkpoint).") var baseline: String
+    @Argument(help: "The candidate's result (e.g. after RL).") var candidate: String
+
+    func run() throws {
+        let before = try EvalResultFile(path: baseline)
+        let after = try EvalResultFile(path: candidate)
+        guard before.task == after.task, before.rule == after.rule, before.problems == after.problems,
+              before.outcomes.greedyCorrect.count == after.outcomes.greedyCorrect.count else {
+            throw ValidationError("""
+                \(baseline) and \(candidate) were not evaluated on the same problems: \
+                \(before.summary) against \(after.summary)
+                """)
+        }
+        var rows: [(String, PairedDifference)] = [
+            ("greedy pass@1", try PairedDifference(baseline: before.outcomes.greedyCorrect.map(Double.init),
+                                                   candidate: after.outcomes.greedyCorrect.map(Double.init)))
+        ]
+        let k = before.counts.samplesPerProblem
+        if k > 0, after.counts.samplesPerProblem == k {
+            rows.append(("pass@1 (\(k) samples)", try PairedDifference(
+                baseline: before.outcomes.sampledCorrect.map { Double($0) / Double(k) },
+                candidate: after.outcomes.sampledCorrect.map { Double($0) / Double(k) })))
+        }
+        print("\(before.summary): \(before.checkpoint) → \(after.checkpoint)")
+        print(table(rows))
+    }
+
+    private func table(_ rows: [(String, PairedDifference)]) -> String {
+        func percent(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
+        func points(_ x: Double) -> String { String(format: "%+.1f", 100 * x) }
+        let lines = [("", "baseline", "candidate", "difference", "95% interval", "better/worse")] + rows.map { name, d in
+            (name, percent(d.baseline), percent(d.candidate), points(d.difference) + " pts",
+             "[\(points(d.interval95.lowerBound)), \(points(d.interval95.upperBound))]", "\(d.better)/\(d.worse)")
+        }
+        let widths = [22, 9, 10, 11, 15, 12]
+        return lines.map { row in
+            zip([row.0, row.1, row.2, row.3, row.4, row.5], widths)
+                .map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
+        }.joined(separator: "\n")
+    }
+}
+
+/// The parts of a `finch eval --out` file a comparison reads.
+private struct EvalResultFile: Decodable {
+    let checkpoint: String
+    let task: String
+    let rule: String?
+    let problems: String
+    let counts: TaskEvalCounts
+    let outcomes: ProblemOutcomes
+
+    enum CodingKeys: String, CodingKey {
+        case checkpoint, task, rule, problems, counts, outcomes = "per_problem"
+    }
+
+    init(path: String) throws {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ValidationError("\(path): cannot read it (\(error.localizedDescription))")
+        }
+        do { self = try JSONDecoder().decode(Self.self, from: data) } catch DecodingError.keyNotFound(let key, _) {
+            throw ValidationError("\(path): no \"\(key.stringValue)\" — not a 'finch eval --out' result, or one written before per-problem outcomes were recorded; evaluate again")
+        } catch {
+            throw ValidationError("\(path): not a 'finch eval --out' result (\(error))")
+        }
+    }
+
+    var summary: String {
+        "\(task)\(rule.map { " (\($0))" } ?? ""), \(outcomes.greedyCorrect.count) problems from \(problems)"
+    }
+}
