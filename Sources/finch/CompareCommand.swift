@@ -15,8 +15,8 @@ struct Compare: ParsableCommand {
     @Argument(help: "The candidate's result (e.g. after RL).") var candidate: String
 
     func run() throws {
-        let before = try EvalResultFile(path: baseline)
-        let after = try EvalResultFile(path: candidate)
+        let before = try EvalReport(path: baseline)
+        let after = try EvalReport(path: candidate)
         guard before.task == after.task, before.rule == after.rule, before.problems == after.problems,
               before.outcomes.greedyCorrect.count == after.outcomes.greedyCorrect.count else {
             throw ValidationError("""
@@ -50,35 +50,5 @@ struct Compare: ParsableCommand {
             zip([row.0, row.1, row.2, row.3, row.4, row.5], widths)
                 .map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
         }.joined(separator: "\n")
-    }
-}
-
-/// The parts of a `finch eval --out` file a comparison reads.
-private struct EvalResultFile: Decodable {
-    let checkpoint: String
-    let task: String
-    let rule: String?
-    let problems: String
-    let counts: TaskEvalCounts
-    let outcomes: ProblemOutcomes
-
-    enum CodingKeys: String, CodingKey {
-        case checkpoint, task, rule, problems, counts, outcomes = "per_problem"
-    }
-
-    init(path: String) throws {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ValidationError("\(path): cannot read it (\(error.localizedDescription))")
-        }
-        do { self = try JSONDecoder().decode(Self.self, from: data) } catch DecodingError.keyNotFound(let key, _) {
-            throw ValidationError("\(path): no \"\(key.stringValue)\" — not a 'finch eval --out' result, or one written before per-problem outcomes were recorded; evaluate again")
-        } catch {
-            throw ValidationError("\(path): not a 'finch eval --out' result (\(error))")
-        }
-    }
-
-    var summary: String {
-        "\(task)\(rule.map { " (\($0))" } ?? ""), \(outcomes.greedyCorrect.count) problems from \(problems)"
     }
 }
