@@ -29,13 +29,22 @@ struct Compare: ParsableCommand {
                                                    candidate: after.outcomes.greedyCorrect.map(Double.init)))
         ]
         let k = before.counts.samplesPerProblem
-        if k > 0, after.counts.samplesPerProblem == k {
+        let sampledAlike = k == after.counts.samplesPerProblem && before.temperature == after.temperature
+        if k > 0, sampledAlike {
             rows.append(("pass@1 (\(k) samples)", try PairedDifference(
                 baseline: before.outcomes.sampledCorrect.map { Double($0) / Double(k) },
                 candidate: after.outcomes.sampledCorrect.map { Double($0) / Double(k) })))
         }
         print("\(before.summary): \(before.checkpoint) → \(after.checkpoint)")
         print(table(rows))
+        if !sampledAlike {
+            print("sampled answers not compared: \(sampling(before)) against \(sampling(after))")
+        }
+    }
+
+    private func sampling(_ report: EvalReport) -> String {
+        guard let temperature = report.temperature, report.counts.samplesPerProblem > 0 else { return "greedy only" }
+        return String(format: "%d samples at T=%.2f", report.counts.samplesPerProblem, temperature)
     }
 
     private func table(_ rows: [(String, PairedDifference)]) -> String {
