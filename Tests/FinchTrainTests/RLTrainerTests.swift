@@ -63,6 +63,31 @@ final class RLTrainerTests: XCTestCase {
         XCTAssertEqual(second.model.params.array, whole.model.params.array)
     }
 
+    /// During PPO's critic warm-up the policy stays exactly the initial one while the value
+    /// head learns; after it both learn, and a resume past the warm-up repeats the whole run
+    /// (the head's optimiser has taken more steps than the policy's).
+    func testCriticWarmupTrainsOnlyTheValueHeadThenResumes() throws {
+        let ppo = ["rl.algorithm=ppo", "rl.group_size=4", "rl.prompts_per_step=8", "rl.critic_warmup=2"]
+        let warm = try RLTrainer(config: try fixture.config(steps: 2, run: "warm", overrides: ppo), world: nil,
+                                 task: DigitsTask(), log: { _ in })
+        let initial = warm.model.params.array
+        try warm.run()
+        XCTAssertEqual(warm.model.params.array, initial, "the policy must not move during the warm-up")
+        XCTAssertGreaterThan(warm.valueHead!.params.array.map(abs).max()!, 0, "the value head must learn")
+        XCTAssertEqual(warm.state.optimizerStep, 0)
+
+        let whole = try run(try fixture.config(steps: 4, run: "whole", overrides: ppo))
+        XCTAssertNotEqual(whole.model.params.array, initial, "the policy learns after the warm-up")
+        let config = try fixture.config(steps: 4, run: "split", every: 3, overrides: ppo)
+        let first = try RLTrainer(config: config, world: nil, task: DigitsTask(), log: { _ in })
+        try first.run(stopAfter: 3)
+        let second = try RLTrainer(config: config, world: nil, resume: "auto", task: DigitsTask(), log: { _ in })
+        try second.run()
+        XCTAssertEqual((first.history + second.history).map(\.meanReward), whole.history.map(\.meanReward))
+        XCTAssertEqual(second.model.params.array, whole.model.params.array)
+        XCTAssertEqual(second.valueHead!.params.array, whole.valueHead!.params.array)
+    }
+
     func testConfigErrorsNameTheKey() throws {
         XCTAssertThrowsError(try fixture.config(steps: 1, run: "x", rl: "algoritm: ppo")) {
             XCTAssertTrue("\($0)".contains("rl.algoritm"), "\($0)")
@@ -77,6 +102,10 @@ final class RLTrainerTests: XCTestCase {
         XCTAssertThrowsError(try RLTrainer(config: try fixture.config(steps: 1, run: "x", distributed: "rollout_workers: 1"),
                                            world: nil, task: DigitsTask())) {
             XCTAssertTrue("\($0)".contains("distributed"), "\($0)")
+        }
+        XCTAssertThrowsError(try RLTrainer(config: try fixture.config(steps: 1, run: "x", rl: "critic_warmup: 2"), world: nil,
+                                           task: DigitsTask())) {
+            XCTAssertTrue("\($0)".contains("rl.critic_warmup"), "\($0)")
         }
     }
 }

@@ -50,8 +50,9 @@ final class RLLearner {
 
     /// Trains on a step's answers (the whole global batch, in the same order on every learner;
     /// each learner takes its share) with `epochs × minibatches` optimiser updates at `lr`.
-    /// `beta` is the KL coefficient for this step.
-    func update(batch: [Trajectory], beta: Double, lr: Float) throws -> (sums: UpdateSums, gradNorm: Float) {
+    /// `beta` is the KL coefficient for this step. With `policy` false (PPO's critic warm-up)
+    /// only the value head is updated; the losses are still measured and reported.
+    func update(batch: [Trajectory], beta: Double, lr: Float, policy: Bool = true) throws -> (sums: UpdateSums, gradNorm: Float) {
         let advantages: [Double]
         switch section.algorithm {
         case .grpo: advantages = groupAdvantages(rewards: batch.map(\.reward), groupSize: section.groupSize,
@@ -74,12 +75,13 @@ final class RLLearner {
                 valueHead?.grads.zero()
                 for start in stride(from: part.lowerBound, to: part.upperBound, by: section.microBatch) {
                     let micro = start..<min(part.upperBound, start + section.microBatch)
-                    accumulate(rows[micro], seqLen: seqLen, normalizer: max(globalTokens, 1), beta: beta, sums: &sums)
+                    accumulate(rows[micro], seqLen: seqLen, normalizer: max(globalTokens, 1), beta: beta, policy: policy,
+                               sums: &sums)
                 }
-                try world.sumGradients(model.grads)
+                if policy { try world.sumGradients(model.grads) }
                 if let valueHead { try world.sumGradients(valueHead.grads) }
-                gradNorm = clipJointly(maxNorm: gradClip)
-                optimizer.update(lr: lr)
+                gradNorm = clipJointly(maxNorm: gradClip, policy: policy)
+                if policy { optimizer.update(lr: lr) }
                 headOptimizer?.update(lr: lr)
             }
         }
@@ -136,16 +138,17 @@ final class RLLearner {
     }
 
     /// Adds one micro-batch's gradient of the minibatch loss (divided by `normalizer`, the
-    /// minibatch's global token count) to the gradient buffers.
+    /// minibatch's global token count) to the gradient buffers; without `policy`, only the
+    /// value loss's (the trunk's gradient is then left unused).
     private func accumulate(_ rows: ArraySlice<LearnerRow>, seqLen T: Int, normalizer: Double, beta: Double,
-                            sums: inout UpdateSums) {
+                            policy: Bool, sums: inout UpdateSums) {
         let batch = TokenBatch(rows: rows, seqLen: T, padID: padID)
         let B = rows.count
         let out = pass.forward(tokens: batch.inputs, targets: batch.targets, batch: B, seqLen: T, entropy: true,
                                temperature: temperature)
         let entropy = out.entropy!
         var dlogprobs = [Float](repeating: 0, count: B * T)
-        var dentropy: [Float]? = section.entropyCoef > 0 ? [Float](repeating: 0, count: B * T) : nil
+        var dentropy: [Float]? = policy && section.entropyCoef > 0 ? [Float](repeating: 0, count: B * T) : nil
         var dvalues: [Float]? = section.algorithm == .ppo ? [Float](repeating: 0, count: B * T) : nil
         let useKLLoss = section.algorithm == .grpo && beta > 0
         for (r, row) in rows.enumerated() {
@@ -169,21 +172,22 @@ final class RLLearner {
                     sums.valueLoss += v.loss
                     dvalues?[n] = Float(section.vfCoef * v.dvalue / normalizer)
                 }
-                dlogprobs[n] = Float(dlp / normalizer)
+                if policy { dlogprobs[n] = Float(dlp / normalizer) }
                 sums.tokens += 1
             }
         }
         pass.backward(dlogprobs: dlogprobs, dentropy: dentropy, dvalues: dvalues)
     }
 
-    /// Clips the policy's and the value head's gradients by their joint global norm; returns it.
-    private func clipJointly(maxNorm: Float) -> Float {
-        let policyNorm = globalNorm(model.grads.pointer, N: model.parameterCount)
+    /// Clips the gradients about to be applied (the policy's, unless it is frozen, and the value
+    /// head's) by their joint global norm; returns it.
+    private func clipJointly(maxNorm: Float, policy: Bool) -> Float {
+        let policyNorm = policy ? globalNorm(model.grads.pointer, N: model.parameterCount) : 0
         let headNorm = valueHead.map { globalNorm($0.grads.pointer, N: $0.grads.count) } ?? 0
         let norm = (policyNorm * policyNorm + headNorm * headNorm).squareRoot()
         if maxNorm > 0 && norm > maxNorm {
             let s = maxNorm / (norm + 1e-6)
-            for buffer in [model.grads] + (valueHead.map { [$0.grads] } ?? []) {
+            for buffer in (policy ? [model.grads] : []) + (valueHead.map { [$0.grads] } ?? []) {
                 for i in 0..<buffer.count { buffer[i] *= s }
             }
         }

@@ -58,6 +58,10 @@ public struct RLSection: Codable, Equatable, Sendable {
     public var vfCoef: Double
     public var valueClip: Double
     public var whitenAdvantages: Bool
+    /// PPO: steps at the start in which only the value head learns and the policy stays put
+    /// (verl's `critic_warmup`, OpenRLHF's `freezing_actor_steps`). The head starts at zero, so
+    /// without it the first updates' advantages rest on value estimates that mean nothing yet.
+    public var criticWarmup: Int
     /// Base seed of every sampled answer (mixed with its prompt's global index and its number).
     public var seed: UInt64
 
@@ -67,7 +71,7 @@ public struct RLSection: Codable, Equatable, Sendable {
                 minibatches: Int = 1, microBatch: Int = 16, clip: Double = 0.2, klCoef: Double = 0, klTarget: Double? = nil,
                 klHorizon: Int = 10_000, scaleByGroupStd: Bool = true, entropyCoef: Double = 0, gamma: Double = 1,
                 lam: Double = 0.95, vfCoef: Double = 0.1, valueClip: Double = 0.2, whitenAdvantages: Bool = true,
-                seed: UInt64 = 0) {
+                criticWarmup: Int = 0, seed: UInt64 = 0) {
         self.algorithm = algorithm
         self.task = task
         self.rule = rule
@@ -93,11 +97,15 @@ public struct RLSection: Codable, Equatable, Sendable {
         self.vfCoef = vfCoef
         self.valueClip = valueClip
         self.whitenAdvantages = whitenAdvantages
+        self.criticWarmup = criticWarmup
         self.seed = seed
     }
 
     /// The staleness the run enforces: the configured bound, or what the mode needs.
     public var stalenessBound: Int { maxStaleness ?? (mode == .async ? 1 : 0) }
+
+    /// Whether the policy learns at `step` (0-based), or only the value head (critic warm-up).
+    public func updatesPolicy(atStep step: Int) -> Bool { algorithm != .ppo || step >= criticWarmup }
 
     /// Trajectories per step.
     public var trajectoriesPerStep: Int { promptsPerStep * groupSize }
@@ -107,7 +115,8 @@ public struct RLSection: Codable, Equatable, Sendable {
         case maxNewTokens = "max_new_tokens", temperature, rolloutBatch = "rollout_batch", mode
         case maxStaleness = "max_staleness", epochs, minibatches, microBatch = "micro_batch", clip, klCoef = "kl_coef", klTarget = "kl_target"
         case klHorizon = "kl_horizon", scaleByGroupStd = "scale_by_group_std", entropyCoef = "entropy_coef"
-        case gamma, lam, vfCoef = "vf_coef", valueClip = "value_clip", whitenAdvantages = "whiten_advantages", seed
+        case gamma, lam, vfCoef = "vf_coef", valueClip = "value_clip", whitenAdvantages = "whiten_advantages"
+        case criticWarmup = "critic_warmup", seed
     }
 
     public init(from decoder: Decoder) throws {
@@ -136,6 +145,7 @@ public struct RLSection: Codable, Equatable, Sendable {
         try c.update(&vfCoef, from: .vfCoef)
         try c.update(&valueClip, from: .valueClip)
         try c.update(&whitenAdvantages, from: .whitenAdvantages)
+        try c.update(&criticWarmup, from: .criticWarmup)
         try c.update(&seed, from: .seed)
     }
 }
@@ -149,7 +159,7 @@ extension RLSection: ConfigSection {
         case .mode: return .optional(.choice(Mode.allCases.map(\.rawValue)))
         case .promptsPerStep, .groupSize, .maxNewTokens, .rolloutBatch, .epochs, .minibatches, .microBatch, .klHorizon:
             return .optional(.integer(atLeast: 1))
-        case .maxStaleness: return .optional(.integer(atLeast: 0))
+        case .maxStaleness, .criticWarmup: return .optional(.integer(atLeast: 0))
         case .temperature, .clip: return .optional(.number(.positive))
         case .klCoef, .klTarget, .entropyCoef, .vfCoef, .valueClip: return .optional(.number(.nonNegative))
         case .gamma, .lam: return .optional(.number(.unitInterval))

@@ -50,7 +50,8 @@ extension RLTrainer {
         try world.broadcast(model.params)
         guard let learnerWorld, let optimizer else { return }
         optimizer.step = state.optimizerStep
-        headOptimizer?.step = state.optimizerStep
+        // The head also learned during the critic warm-up, when the policy's optimiser stood still.
+        headOptimizer?.step = state.optimizerStep + min(state.step, section.criticWarmup) * section.epochs * section.minibatches
         for buffer in [optimizer.m, optimizer.v] + [valueHead?.params, headOptimizer?.m, headOptimizer?.v].compactMap({ $0 }) {
             try learnerWorld.broadcast(buffer)
         }

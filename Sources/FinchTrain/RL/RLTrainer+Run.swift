@@ -93,7 +93,7 @@ extension RLTrainer {
 
         let beta = state.klController.beta
         let lr = schedule.lr(at: s)
-        let (local, gradNorm) = try learner!.update(batch: batch, beta: beta, lr: lr)
+        let (local, gradNorm) = try learner!.update(batch: batch, beta: beta, lr: lr, policy: section.updatesPolicy(atStep: s))
         let sums = UpdateSums(array: try learnerWorld!.sum(local.array))
         let meanKL = sums.answers > 0 ? sums.sequenceKL / sums.answers : 0
         state.klController.update(meanKL: meanKL, answers: batch.count)

@@ -119,6 +119,9 @@ public final class RLTrainer {
         if s.algorithm == .grpo && s.groupSize < 2 {
             throw RunConfigError(location: "rl.group_size", message: "GRPO compares answers within a group; it needs at least 2, got \(s.groupSize)")
         }
+        if s.criticWarmup > 0 && s.algorithm != .ppo {
+            throw RunConfigError(location: "rl.critic_warmup", message: "only PPO has a critic to warm up; \(s.algorithm.rawValue) has none")
+        }
         if s.stalenessBound < (s.mode == .async ? 1 : 0) {
             throw RunConfigError(location: "rl.max_staleness", message: "async mode trains on answers one version old; the bound must be at least 1")
         }

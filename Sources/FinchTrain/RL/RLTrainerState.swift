@@ -11,7 +11,8 @@ public struct RLTrainerState: Codable, Equatable, Sendable {
     public var promptCursor: Int
     /// Policy versions published so far: the version of the weights saved with this state.
     public var policyVersion: Int
-    /// AdamW's bias-correction step count (epochs × minibatches per step).
+    /// The policy optimiser's bias-correction step count (epochs × minibatches per step, none
+    /// during PPO's critic warm-up).
     public var optimizerStep: Int
     /// The KL coefficient and its controller's settings.
     public var klController: KLController
