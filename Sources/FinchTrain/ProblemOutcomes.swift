@@ -8,16 +8,45 @@ public struct ProblemOutcomes: Codable, Equatable, Sendable {
     public var greedyCorrect: [Int]
     /// Per problem: how many of its sampled answers were correct (empty without sampling).
     public var sampledCorrect: [Int]
+    /// Per problem: the task's key (`VerifiableTask.keyText`); prompts with the same key are
+    /// presentations of one problem. Empty when not recorded.
+    public var keys: [String]
 
-    public init(greedyCorrect: [Int], sampledCorrect: [Int]) {
+    public init(greedyCorrect: [Int], sampledCorrect: [Int], keys: [String] = []) {
         self.greedyCorrect = greedyCorrect
         self.sampledCorrect = sampledCorrect
+        self.keys = keys
     }
 
     enum CodingKeys: String, CodingKey {
         case greedyCorrect = "greedy_correct"
         case sampledCorrect = "sampled_correct"
+        case keys
     }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        greedyCorrect = try c.decode([Int].self, forKey: .greedyCorrect)
+        sampledCorrect = try c.decode([Int].self, forKey: .sampledCorrect)
+        keys = try c.decodeIfPresent([String].self, forKey: .keys) ?? []
+    }
+
+    /// `scores` (one per prompt) averaged over the prompts of each key, in the order keys first
+    /// appear: one score per problem. Without keys, `scores` unchanged.
+    public func meanByKey(_ scores: [Double]) -> [Double] {
+        guard !keys.isEmpty else { return scores }
+        precondition(keys.count == scores.count, "meanByKey: one score per key")
+        var order: [String] = [], sums: [String: (total: Double, count: Double)] = [:]
+        for (key, score) in zip(keys, scores) {
+            if sums[key] == nil { order.append(key) }
+            sums[key, default: (0, 0)].total += score
+            sums[key, default: (0, 0)].count += 1
+        }
+        return order.map { sums[$0]!.total / sums[$0]!.count }
+    }
+
+    /// How many distinct problems the prompts present (the prompt count without keys).
+    public var problemCount: Int { keys.isEmpty ? greedyCorrect.count : Set(keys).count }
 
     /// Every rank's outcomes placed at its problems' positions (`offset` = the index of this
     /// rank's first problem in the whole set of `total`) and added up: the whole set's outcomes,

@@ -8,7 +8,9 @@ struct Compare: ParsableCommand {
         discussion: """
         Both files must come from the same problems (same --data or the same generated set, same \
         count) and, for the sampled row, the same --samples. A difference whose interval excludes \
-        zero is larger than the noise of which problems happen to be solved.
+        zero is larger than the noise of which problems happen to be solved. Prompts that present \
+        the same problem (the same task key, as in 'finch data variants') are averaged first, so \
+        each problem counts once.
         """)
 
     @Argument(help: "The baseline's result (e.g. the SFT checkpoint).") var baseline: String
@@ -18,24 +20,31 @@ struct Compare: ParsableCommand {
         let before = try EvalReport(path: baseline)
         let after = try EvalReport(path: candidate)
         guard before.task == after.task, before.rule == after.rule, before.problems == after.problems,
-              before.outcomes.greedyCorrect.count == after.outcomes.greedyCorrect.count else {
+              before.outcomes.greedyCorrect.count == after.outcomes.greedyCorrect.count,
+              before.outcomes.keys.isEmpty || after.outcomes.keys.isEmpty || before.outcomes.keys == after.outcomes.keys else {
             throw ValidationError("""
                 \(baseline) and \(candidate) were not evaluated on the same problems: \
                 \(before.summary) against \(after.summary)
                 """)
         }
+        // Both files name the same prompts; the keys of either (older files have none) group them.
+        let grouping = before.outcomes.keys.isEmpty ? after.outcomes : before.outcomes
+        func paired(_ baseline: [Double], _ candidate: [Double]) throws -> PairedDifference {
+            try PairedDifference(baseline: grouping.meanByKey(baseline), candidate: grouping.meanByKey(candidate))
+        }
         var rows: [(String, PairedDifference)] = [
-            ("greedy pass@1", try PairedDifference(baseline: before.outcomes.greedyCorrect.map(Double.init),
-                                                   candidate: after.outcomes.greedyCorrect.map(Double.init)))
+            ("greedy pass@1", try paired(before.outcomes.greedyCorrect.map(Double.init), after.outcomes.greedyCorrect.map(Double.init)))
         ]
         let k = before.counts.samplesPerProblem
         let sampledAlike = k == after.counts.samplesPerProblem && before.temperature == after.temperature
         if k > 0, sampledAlike {
-            rows.append(("pass@1 (\(k) samples)", try PairedDifference(
-                baseline: before.outcomes.sampledCorrect.map { Double($0) / Double(k) },
-                candidate: after.outcomes.sampledCorrect.map { Double($0) / Double(k) })))
+            rows.append(("pass@1 (\(k) samples)", try paired(before.outcomes.sampledCorrect.map { Double($0) / Double(k) },
+                                                              after.outcomes.sampledCorrect.map { Double($0) / Double(k) })))
         }
         print("\(before.summary): \(before.checkpoint) → \(after.checkpoint)")
+        if grouping.problemCount < grouping.greedyCorrect.count {
+            print("\(grouping.greedyCorrect.count) prompts present \(grouping.problemCount) problems: each problem's prompts are averaged, then paired")
+        }
         print(table(rows))
         if !sampledAlike {
             print("sampled answers not compared: \(sampling(before)) against \(sampling(after))")

@@ -4,7 +4,7 @@ import Foundation
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Make datasets.",
-                                                    subcommands: [GenerateData.self])
+                                                    subcommands: [GenerateData.self, Variants.self])
 
     /// Which task, and its settings; shared with `finch eval` so both build the same task.
     struct TaskOptions: ParsableArguments {
@@ -55,6 +55,36 @@ struct DataCommand: ParsableCommand {
                                                 directory: dir, excluding: excluded)
             print("wrote \(n - left.train) training and \(evalN - left.eval) held-out \(task.name) problems (\(format)) to \(dir.path)"
                   + (exclude.isEmpty ? "" : "; left out \(left.train) and \(left.eval) found in \(exclude.joined(separator: ", "))"))
+        }
+    }
+
+    struct Variants: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write other presentations of a file's problems: same problem (task key), different prompt.",
+            discussion: """
+            For GeneralPoints, the same card values dealt in another order or with other faces. \
+            Evaluating several deals of each held-out value set, 'finch compare' averages a value \
+            set's deals before pairing. Problems with few presentations get fewer variants.
+            """)
+
+        @OptionGroup var taskOptions: TaskOptions
+        @Option(help: "The problems to vary (a file from 'finch data generate').") var of: String
+        @Option(help: "Variants per problem.") var perProblem = 4
+        @Option(help: "Seed.") var seed: UInt64 = 0
+        @Option(help: "Format: \(TaskDatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).") var format = "prompts"
+        @Option(help: "Output file (JSONL).") var out: String
+
+        func run() throws {
+            guard let dataFormat = TaskDatasetFormat(rawValue: format) else {
+                throw ValidationError("unknown format '\(format)' (\(TaskDatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard perProblem >= 1 else { throw ValidationError("--per-problem must be at least 1") }
+            let task = try taskOptions.makeTask()
+            let originals = try TaskInstanceFile.read(URL(fileURLWithPath: of), task: task)
+            let made = try TaskDataset.writeVariants(task: task, of: originals, perProblem: perProblem, seed: seed,
+                                                     format: dataFormat, file: URL(fileURLWithPath: out))
+            print("wrote \(made.written) variants of \(originals.count) \(task.name) problems from \(of) to \(out)"
+                  + (made.short > 0 ? "; \(made.short) had fewer than \(perProblem) other presentations" : ""))
         }
     }
 }

@@ -52,7 +52,8 @@ struct Eval: ParsableCommand {
                                                                temperature: temperature, seed: seed,
                                                                batchSize: batchSize))
         let counts = try result.counts.summed(over: world)
-        let outcomes = try result.outcomes.gathered(over: world, offset: share.lowerBound, total: problems.count)
+        var outcomes = try result.outcomes.gathered(over: world, offset: share.lowerBound, total: problems.count)
+        outcomes.keys = try problems.map(task.keyText(of:))
         guard world.isCoordinator else { return }
         let report = EvalReport(checkpoint: checkpoint, task: task.name, rule: task.rule,
                                 problems: data ?? "generated held-out set, seed \(seed)", seed: seed,

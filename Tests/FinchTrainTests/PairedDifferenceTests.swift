@@ -23,6 +23,19 @@ final class PairedDifferenceTests: XCTestCase {
         XCTAssertEqual(d.better, 4)
     }
 
+    /// Prompts presenting the same problem are averaged into one score before pairing.
+    func testPromptsOfOneProblemAreAveragedFirst() throws {
+        let outcomes = ProblemOutcomes(greedyCorrect: [1, 0, 0, 1, 1], sampledCorrect: [], keys: ["a", "b", "a", "c", "b"])
+        XCTAssertEqual(outcomes.meanByKey([1, 0, 0, 1, 1]), [0.5, 0.5, 1])
+        XCTAssertEqual(outcomes.problemCount, 3)
+        let plain = ProblemOutcomes(greedyCorrect: [1, 0], sampledCorrect: [])
+        XCTAssertEqual(plain.meanByKey([1, 0]), [1, 0])
+        XCTAssertEqual(plain.problemCount, 2)
+        // Files written before keys were recorded still read, without keys.
+        let old = try JSONDecoder().decode(ProblemOutcomes.self, from: Data(#"{"greedy_correct":[1],"sampled_correct":[]}"#.utf8))
+        XCTAssertEqual(old.keys, [])
+    }
+
     func testDifferentProblemCountsAreAnError() {
         XCTAssertThrowsError(try PairedDifference(baseline: [0, 1, 1], candidate: [1, 1])) {
             XCTAssertTrue("\($0)".contains("same problems"), "\($0)")

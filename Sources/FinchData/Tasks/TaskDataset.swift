@@ -50,6 +50,25 @@ public enum TaskDataset {
         return (allTrain.count - train.count, allEval.count - eval.count)
     }
 
+    /// Writes `ProblemVariants` of the problems in `originals` to `file` in `format`: up to
+    /// `perProblem` other presentations of each. Returns how many were written, and how many
+    /// originals got fewer than `perProblem` (their presentations ran out).
+    @discardableResult
+    public static func writeVariants(task: any VerifiableTask, of originals: [TaskInstance], perProblem: Int, seed: UInt64,
+                                     format: TaskDatasetFormat, file: URL) throws -> (written: Int, short: Int) {
+        try writeVariantsOpened(task: task, of: originals, perProblem: perProblem, seed: seed, format: format, file: file)
+    }
+
+    private static func writeVariantsOpened<Task: VerifiableTask>(task: Task, of originals: [TaskInstance], perProblem: Int,
+                                                                   seed: UInt64, format: TaskDatasetFormat,
+                                                                   file: URL) throws -> (written: Int, short: Int) {
+        let problems = try originals.enumerated().map { try task.problem(from: $1, source: "problem \($0 + 1)") }
+        let (variants, short) = ProblemVariants.draw(task: task, originals: problems, perProblem: perProblem, seed: seed)
+        var solutionRNG = RNG(seed: seed ^ 0xC0FF_EE00_5EED_CAFE)
+        try write(lines(task: task, problems: variants, format: format, rng: &solutionRNG), to: file)
+        return (variants.count, short)
+    }
+
     /// One JSON object per problem in `format`.
     public static func lines<Task: VerifiableTask>(task: Task, problems: [Task.Problem], format: TaskDatasetFormat,
                                                    rng: inout RNG) -> [JSONValue] {

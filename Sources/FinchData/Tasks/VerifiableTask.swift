@@ -117,6 +117,11 @@ extension VerifiableTask {
         referenceSolution(for: try problem(from: instance))
     }
 
+    /// The key of a problem given as a record, as text (`finch compare` groups by it).
+    public func keyText(of instance: TaskInstance) throws -> String {
+        String(describing: key(of: try problem(from: instance)))
+    }
+
     /// The critique of a solution to a problem given as a record.
     public func critique(_ instance: TaskInstance, solution: String) throws -> Critique {
         critique(try problem(from: instance), solution: solution)

@@ -136,6 +136,32 @@ final class TaskDatasetTests: XCTestCase {
         }
     }
 
+    /// Variants present the same value sets as other deals: never an original's prompt or a
+    /// repeat, at most the number asked for, fewer only where the deals run out.
+    func testVariantsAreOtherDealsOfTheSameValueSets() throws {
+        let task = GeneralPointsTask(rule: .id)
+        var originals = try task.split(count: 0, evalCount: 12, seed: 5).eval
+        originals.append(GeneralPointsDeal(cards: ["6", "6", "6", "6"]))  // one presentation only
+        let (variants, short) = ProblemVariants.draw(task: task, originals: originals, perProblem: 3, seed: 8)
+        let originalPrompts = Set(originals.map(task.prompt(for:)))
+        let prompts = variants.map(task.prompt(for:))
+        XCTAssertEqual(Set(prompts).count, prompts.count, "a variant repeats another")
+        XCTAssertTrue(originalPrompts.isDisjoint(with: prompts), "a variant repeats an original")
+        for original in originals.prefix(12) {
+            XCTAssertEqual(variants.filter { task.key(of: $0) == task.key(of: original) }.count, 3, "\(original)")
+        }
+        XCTAssertEqual(variants.count, 36)
+        XCTAssertEqual(short, 1)
+        // Written in the originals' order, the same for the same seed.
+        let file = try makeTemporaryDirectory(for: self).appendingPathComponent("variants.jsonl")
+        let made = try TaskDataset.writeVariants(task: task, of: originals.map(task.instance(of:)), perProblem: 3, seed: 8,
+                                                 format: .prompts, file: file)
+        XCTAssertEqual(made.written, 36)
+        let written = try TaskInstanceFile.read(file, task: task)
+        XCTAssertEqual(written, variants.map(task.instance(of:)))
+        XCTAssertEqual(try written.prefix(3).map(task.keyText(of:)), Array(repeating: "\(task.key(of: originals[0]))", count: 3))
+    }
+
     func testInstanceFileReadsPromptsAndRefusesWhatItCannotScore() throws {
         let directory = try makeTemporaryDirectory(for: self)
         let task = GeneralPointsTask(rule: .ood)
