@@ -42,6 +42,9 @@ struct Compare: ParsableCommand {
                                                               after.outcomes.sampledCorrect.map { Double($0) / Double(k) })))
         }
         print("\(before.summary): \(before.checkpoint) → \(after.checkpoint)")
+        if before.maxNewTokens != after.maxNewTokens {
+            print("note: answers had different token budgets (\(before.maxNewTokens) and \(after.maxNewTokens)); pass the same --max-new-tokens to both evals")
+        }
         if grouping.problemCount < grouping.greedyCorrect.count {
             print("\(grouping.greedyCorrect.count) prompts present \(grouping.problemCount) problems: each problem's prompts are averaged, then paired")
         }
