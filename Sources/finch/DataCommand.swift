@@ -37,23 +37,20 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Training examples.") var n: Int
         @Option(help: "Held-out examples.") var evalN = 500
         @Option(help: "Seed.") var seed: UInt64 = 0
-        @Option(help: "Format: \(TaskDatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).") var format = "sft"
+        @Option(help: "Format.") var format: TaskDatasetFormat = .sft
         @Option(help: "Output directory (train.jsonl, eval.jsonl).") var out: String
         @Option(help: ArgumentHelp("Leave out problems that are also in this file (repeatable), e.g. another run's training set.",
                                    valueName: "file")) var exclude: [String] = []
 
         func run() throws {
-            guard let dataFormat = TaskDatasetFormat(rawValue: format) else {
-                throw ValidationError("unknown format '\(format)' (\(TaskDatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
             guard n >= 0, evalN >= 0 else { throw ValidationError("--n and --eval-n must not be negative") }
             let task = try taskOptions.makeTask()
             let dir = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let excluded = try exclude.flatMap { try TaskInstanceFile.read(URL(fileURLWithPath: $0), task: task) }
-            let left = try TaskDataset.generate(task: task, count: n, evalCount: evalN, seed: seed, format: dataFormat,
+            let left = try TaskDataset.generate(task: task, count: n, evalCount: evalN, seed: seed, format: format,
                                                 directory: dir, excluding: excluded)
-            print("wrote \(n - left.train) training and \(evalN - left.eval) held-out \(task.name) problems (\(format)) to \(dir.path)"
+            print("wrote \(n - left.train) training and \(evalN - left.eval) held-out \(task.name) problems (\(format.rawValue)) to \(dir.path)"
                   + (exclude.isEmpty ? "" : "; left out \(left.train) and \(left.eval) found in \(exclude.joined(separator: ", "))"))
         }
     }
@@ -71,20 +68,20 @@ struct DataCommand: ParsableCommand {
         @Option(help: "The problems to vary (a file from 'finch data generate').") var of: String
         @Option(help: "Variants per problem.") var perProblem = 4
         @Option(help: "Seed.") var seed: UInt64 = 0
-        @Option(help: "Format: \(TaskDatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")).") var format = "prompts"
+        @Option(help: "Format.") var format: TaskDatasetFormat = .prompts
         @Option(help: "Output file (JSONL).") var out: String
 
         func run() throws {
-            guard let dataFormat = TaskDatasetFormat(rawValue: format) else {
-                throw ValidationError("unknown format '\(format)' (\(TaskDatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
             guard perProblem >= 1 else { throw ValidationError("--per-problem must be at least 1") }
             let task = try taskOptions.makeTask()
             let originals = try TaskInstanceFile.read(URL(fileURLWithPath: of), task: task)
             let made = try TaskDataset.writeVariants(task: task, of: originals, perProblem: perProblem, seed: seed,
-                                                     format: dataFormat, file: URL(fileURLWithPath: out))
+                                                     format: format, file: URL(fileURLWithPath: out))
             print("wrote \(made.written) variants of \(originals.count) \(task.name) problems from \(of) to \(out)"
                   + (made.short > 0 ? "; \(made.short) had fewer than \(perProblem) other presentations" : ""))
         }
     }
 }
+
+/// `--format sft|cft|prefs|prompts`; an unknown name is refused with the list.
+extension TaskDatasetFormat: ExpressibleByArgument {}
