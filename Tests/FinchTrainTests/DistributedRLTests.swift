@@ -69,6 +69,26 @@ final class DistributedRLTests: XCTestCase {
         }
     }
 
+    /// PPO on two colocated learners with a 3-step critic warm-up: the learners agree on which
+    /// steps update the policy (a disagreement would hang the gradient all-reduce), the policy
+    /// saved at step 3 is still the initial one while the value head has learned, and the reward
+    /// rises once the policy trains.
+    func testPPOWithCriticWarmupOnTwoLearners() throws {
+        let ppo = "rl.algorithm=ppo rl.group_size=4 rl.prompts_per_step=8 rl.critic_warmup=3 rl.vf_coef=0.5"
+        assertSucceeded(try runRanks("testRun", ranks: 2, ["FINCH_TEST_RUN": "ppo", "FINCH_TEST_STEPS": "30",
+                                                           "FINCH_TEST_EVERY": "3", "FINCH_TEST_SET": ppo]), "ppo np 2")
+        let s = try steps(run: "ppo")
+        print("PPO, 2 learners: mean reward steps 1-5 \(meanReward(s, 1...5)), steps 26-30 \(meanReward(s, 26...30))")
+        XCTAssertGreaterThan(meanReward(s, 26...30), meanReward(s, 1...5) + 0.3)
+        let initial = try RLTrainer(config: try fixture.config(steps: 30, run: "ppo-initial",
+                                                               overrides: ppo.split(separator: " ").map(String.init)),
+                                    world: nil, task: DigitsTask(), log: { _ in })
+        let wte = initial.model.namedTensors(initial.model.params).first { $0.name == "wte.weight" }!
+        let warm = try LoadedCheckpoint<RLTrainerState>(directory: fixture.path("ppo").appendingPathComponent("step-00000003"))
+        XCTAssertEqual(try warm.model.floats("wte.weight"), Array(wte.data), "the policy moved during the warm-up")
+        XCTAssertGreaterThan(try warm.model.floats("v_head.summary.weight").map(abs).max()!, 0, "the value head did not learn")
+    }
+
     /// Stopped at step 3 and resumed under mpirun: the same run as an uninterrupted job.
     func testResumeUnderMPIContinuesTheSameRun() throws {
         let env = ["FINCH_TEST_STEPS": "6", "FINCH_TEST_DIST": "learners: 1, rollout_workers: 2", "FINCH_TEST_EVERY": "3"]
@@ -106,7 +126,8 @@ final class RLOnRanks: XCTestCase {
             let fixture = RLFixture(existing: URL(fileURLWithPath: self.env["FINCH_TEST_DIR"]!))
             let config = try fixture.config(steps: Int(self.env["FINCH_TEST_STEPS"]!)!, run: self.env["FINCH_TEST_RUN"]!,
                                             every: Int(self.env["FINCH_TEST_EVERY"] ?? "0")!, rl: self.env["FINCH_TEST_RL"] ?? "",
-                                            distributed: self.env["FINCH_TEST_DIST"] ?? "")
+                                            distributed: self.env["FINCH_TEST_DIST"] ?? "",
+                                            overrides: (self.env["FINCH_TEST_SET"] ?? "").split(separator: " ").map(String.init))
             let trainer = try RLTrainer(config: config, world: comm, resume: self.env["FINCH_TEST_RESUME"], task: DigitsTask(),
                                         log: { print($0) })
             if let kill = self.env["FINCH_TEST_KILL_BATCH"].flatMap(Int.init) {
