@@ -66,7 +66,7 @@ struct EvalReport: Codable {
 
     /// The task and the problems, for messages.
     var summary: String {
-        "\(task)\(rule.map { " (\($0))" } ?? ""), \(outcomes.greedyCorrect.count) problems from \(problems)"
+        "\(task)\(rule.map { " (\($0))" } ?? ""), \(outcomes.greedyCorrect.count) prompts from \(problems)"
     }
 
     func encode(to encoder: Encoder) throws {
