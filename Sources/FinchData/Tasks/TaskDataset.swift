@@ -42,7 +42,7 @@ public enum TaskDataset {
         let (allTrain, allEval) = try task.split(count: count, evalCount: evalCount, seed: seed)
         let train = allTrain.filter { !excluded.contains(task.key(of: $0)) }
         let eval = allEval.filter { !excluded.contains(task.key(of: $0)) }
-        var solutionRNG = RNG(seed: seed ^ 0xC0FF_EE00_5EED_CAFE)
+        var solutionRNG = solutionStream(seed: seed)
         let trainLines = lines(task: task, problems: train, format: format, rng: &solutionRNG)
         let evalLines = lines(task: task, problems: eval, format: format, rng: &solutionRNG)
         try write(trainLines, to: directory.appendingPathComponent("train.jsonl"))
@@ -64,10 +64,13 @@ public enum TaskDataset {
                                                                    file: URL) throws -> (written: Int, short: Int) {
         let problems = try originals.enumerated().map { try task.problem(from: $1, source: "problem \($0 + 1)") }
         let (variants, short) = ProblemVariants.draw(task: task, originals: problems, perProblem: perProblem, seed: seed)
-        var solutionRNG = RNG(seed: seed ^ 0xC0FF_EE00_5EED_CAFE)
+        var solutionRNG = solutionStream(seed: seed)
         try write(lines(task: task, problems: variants, format: format, rng: &solutionRNG), to: file)
         return (variants.count, short)
     }
+
+    /// The random stream of candidate solutions (`cft`, `prefs`), apart from the problems' stream.
+    private static func solutionStream(seed: UInt64) -> RNG { RNG(seed: seed ^ 0xC0FF_EE00_5EED_CAFE) }
 
     /// One JSON object per problem in `format`.
     public static func lines<Task: VerifiableTask>(task: Task, problems: [Task.Problem], format: TaskDatasetFormat,

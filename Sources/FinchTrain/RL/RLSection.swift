@@ -104,8 +104,9 @@ public struct RLSection: Codable, Equatable, Sendable {
     /// The staleness the run enforces: the configured bound, or what the mode needs.
     public var stalenessBound: Int { maxStaleness ?? (mode == .async ? 1 : 0) }
 
-    /// Whether the policy learns at `step` (0-based), or only the value head (critic warm-up).
-    public func updatesPolicy(atStep step: Int) -> Bool { algorithm != .ppo || step >= criticWarmup }
+    /// Whether the policy learns at `step` (0-based), or only the value head (PPO's critic
+    /// warm-up; other algorithms are refused a warm-up, so theirs is 0).
+    public func updatesPolicy(atStep step: Int) -> Bool { step >= criticWarmup }
 
     /// Trajectories per step.
     public var trajectoriesPerStep: Int { promptsPerStep * groupSize }
