@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // Finch: distributed post-training for language models, in Swift over MPI.
 // Layers, top to bottom (each imports only those above it):
-//   COpenBLAS, CMPI  →  FinchKernels  →  FinchModel  →  FinchData  →  FinchDistributed  →  FinchTrain  →  finch
+//   COpenBLAS, CMPI → FinchKernels → FinchModel → FinchData → FinchDistributed
+//     → FinchTrain (config, checkpoints, the run harness) → FinchEval → FinchAlgorithms (SFT/, RL/) → FinchBench → finch
 import PackageDescription
 
 /// The numeric targets are optimised in every configuration: unoptimised Swift loops are
@@ -20,7 +21,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "finch", targets: ["finch"]),
-        .library(name: "FinchTrain", targets: ["FinchTrain"]),
+        .library(name: "FinchAlgorithms", targets: ["FinchAlgorithms"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,8 +39,11 @@ let package = Package(
         .target(name: "FinchTrain",
                 dependencies: ["FinchKernels", "FinchModel", "FinchData", "FinchDistributed", "Yams"],
                 swiftSettings: optimize),
+        .target(name: "FinchEval", dependencies: ["FinchTrain"], swiftSettings: optimize),
+        .target(name: "FinchAlgorithms", dependencies: ["FinchEval"], swiftSettings: optimize),
+        .target(name: "FinchBench", dependencies: ["FinchAlgorithms"], swiftSettings: optimize),
         .executableTarget(name: "finch",
-                          dependencies: ["FinchTrain",
+                          dependencies: ["FinchBench", "FinchAlgorithms", "FinchEval",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: optimize),
         // Test-only support: runs XCTest methods as the ranks of an mpirun job.
@@ -48,7 +52,9 @@ let package = Package(
         .testTarget(name: "FinchModelTests", dependencies: ["FinchModel"]),
         .testTarget(name: "FinchDataTests", dependencies: ["FinchData"]),
         .testTarget(name: "FinchDistributedTests", dependencies: ["FinchDistributed", "FinchTestSupport"]),
-        .testTarget(name: "FinchTrainTests", dependencies: ["FinchTrain", "FinchTestSupport"]),
+        .testTarget(name: "FinchTrainTests", dependencies: ["FinchAlgorithms"]),
+        .testTarget(name: "FinchEvalTests", dependencies: ["FinchEval", "FinchTestSupport"]),
+        .testTarget(name: "FinchAlgorithmsTests", dependencies: ["FinchAlgorithms", "FinchTestSupport"]),
     ],
     // Swift 5 mode: the kernels hand raw buffer pointers to parallel loops, which the
     // Swift 6 checker cannot prove race-free; the kernels' own tests do that instead.

@@ -11,7 +11,7 @@ import Foundation
 /// (`n_embd` for GPT-2, `hidden_size` for Llama), so a checkpoint directory is loadable
 /// by `transformers` and a `config.json` from the Hub loads here.
 public struct ModelConfig: Codable, Equatable, Sendable {
-    public enum Family: String, Codable, Sendable { case gpt2, llama, qwen2 }
+    public enum Family: String, Codable, Sendable, CaseIterable { case gpt2, llama, qwen2 }
 
     public var family: Family
     public var vocabSize: Int
@@ -73,14 +73,22 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         init?(intValue: Int) { nil }
     }
 
+    /// Reads config.json. Every key it reads must be one of `hfKeys(for:)`, the list the run
+    /// config's strict checker accepts, so the two cannot drift apart (checked here at run time
+    /// and, the other way round, by a test that sets each listed key).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Key.self)
-        func opt<T: Decodable>(_ k: String) throws -> T? { try c.decodeIfPresent(T.self, forKey: Key(k)) }
-        func req<T: Decodable>(_ k: String) throws -> T { try c.decode(T.self, forKey: Key(k)) }
-        let type: String = try opt("model_type") ?? "gpt2"
+        let type = try c.decodeIfPresent(String.self, forKey: Key(Self.modelTypeKey)) ?? Self.defaultFamily.rawValue
         guard let family = Family(rawValue: type) else {
-            throw ModelConfigError.invalid(key: "model_type", reason: "unsupported '\(type)' (gpt2, llama, qwen2)")
+            throw ModelConfigError.invalid(key: Self.modelTypeKey, reason: "unsupported '\(type)' (\(Self.familyNames))")
         }
+        let declared = Set(Self.hfKeys(for: family).map(\.name))
+        func key(_ k: String) -> Key {
+            precondition(declared.contains(k), "ModelConfig reads '\(k)', which hfKeys(for: \(family)) does not list")
+            return Key(k)
+        }
+        func opt<T: Decodable>(_ k: String) throws -> T? { try c.decodeIfPresent(T.self, forKey: key(k)) }
+        func req<T: Decodable>(_ k: String) throws -> T { try c.decode(T.self, forKey: key(k)) }
         if family == .gpt2 {
             self.init(family: .gpt2, vocabSize: try req("vocab_size"), hiddenSize: try req("n_embd"),
                       numLayers: try req("n_layer"), numHeads: try req("n_head"),

@@ -2,6 +2,8 @@ import ArgumentParser
 import FinchDistributed
 import FinchKernels
 import FinchModel
+import FinchAlgorithms
+import FinchBench
 import FinchTrain
 import Foundation
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FinchEval
 import FinchTrain
 import Foundation
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import FinchData
 import FinchDistributed
 import FinchKernels
+import FinchEval
 import FinchTrain
 import Foundation
 
@@ -60,12 +61,7 @@ struct Eval: ParsableCommand {
                                 maxNewTokens: budget, temperature: samples > 0 ? temperature : nil,
                                 counts: counts, examples: result.examples, outcomes: outcomes)
         print(report.table)
-        if let out {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            try encoder.encode(report).write(to: URL(fileURLWithPath: out), options: .atomic)
-        }
+        if let out { try report.write(to: out) }
     }
 
     private func loadProblems(_ task: any VerifiableTask) throws -> [TaskInstance] {

@@ -1,13 +1,13 @@
 import ArgumentParser
 import Foundation
 
-/// `finch`: one subcommand per job. Each parses its arguments and hands over to FinchTrain.
+/// `finch`: one subcommand per job. Each parses its arguments and hands over to the library targets.
 @main
 struct Finch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finch",
         abstract: "Distributed post-training for language models.",
-        subcommands: [SFT.self, RL.self, Generate.self, DataCommand.self, Eval.self, Compare.self, Bench.self])
+        subcommands: [SFT.self, RL.self, Generate.self, DataCommand.self, Eval.self, Compare.self, ConfigCommand.self, Bench.self])
 
     static func main() {
         // Progress lines must reach a log file (or mpirun's forwarding) as they happen.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FinchDistributed
+import FinchAlgorithms
 import FinchTrain
 
 struct RL: ParsableCommand {
@@ -19,7 +20,7 @@ struct RL: ParsableCommand {
         let comm = try Communicator.world()
         let world = try TrainingWorld(comm: comm)
         do {
-            let runConfig = try RunConfig.load(path: options.config, overrides: options.overrides, world: world)
+            let runConfig = try RLRunConfig.load(path: options.config, overrides: options.overrides, world: world)
             let trainer = try RLTrainer(config: runConfig, world: comm, resume: options.resume)
             try trainer.run(stopAfter: options.stopAfter)
         } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FinchDistributed
+import FinchAlgorithms
 import FinchTrain
 
 struct SFT: ParsableCommand {
@@ -11,7 +12,7 @@ struct SFT: ParsableCommand {
     func run() throws {
         let world = try TrainingWorld(comm: Communicator.world())
         do {
-            let runConfig = try RunConfig.load(path: options.config, overrides: options.overrides, world: world)
+            let runConfig = try SFTRunConfig.load(path: options.config, overrides: options.overrides, world: world)
             let trainer = try SFTTrainer(config: runConfig, world: try world.withBuckets(mb: runConfig.distributed.bucketMB),
                                          resume: options.resume)
             try trainer.run(stopAfter: options.stopAfter)

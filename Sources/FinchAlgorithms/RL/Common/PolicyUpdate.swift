@@ -1,0 +1,173 @@
+import FinchData
+import FinchKernels
+import FinchModel
+import FinchTrain
+
+/// Sums a learner reports for one step; the trainer adds them over learners.
+struct UpdateSums {
+    /// Completion tokens the update read, and the per-token sums over them.
+    var tokens = 0.0, policyLoss = 0.0, valueLoss = 0.0, clipped = 0.0, entropy = 0.0
+    /// Σ over answers of Σ_t (log π_old − log π_ref): the KL the controller tracks.
+    var answers = 0.0, sequenceKL = 0.0
+
+    var array: [Double] { [tokens, policyLoss, valueLoss, clipped, entropy, answers, sequenceKL] }
+    init() {}
+    init(array a: [Double]) { (tokens, policyLoss, valueLoss, clipped, entropy, answers, sequenceKL) = (a[0], a[1], a[2], a[3], a[4], a[5], a[6]) }
+}
+
+/// The update every RL algorithm shares, run by every learner on its share of a step's
+/// answers; the algorithm (`RLObjective`) supplies the advantages and the loss.
+///
+/// Losses are token-level means over the global minibatch: every learner divides by the same
+/// summed token count and the gradients are summed, so N learners make the update one learner
+/// with the whole batch would. A minibatch is processed `microBatch` answers at a time with
+/// gradient accumulation, which bounds memory and leaves the update unchanged.
+final class PolicyUpdate {
+    let section: RLSection
+    let objective: any RLObjective
+    let model: Transformer
+    let valueHead: ValueHead?
+    let pass: TrainingPass
+    /// The frozen reference policy, when a KL term needs it.
+    let reference: TrainingPass?
+    let optimizer: AdamW
+    let headOptimizer: AdamW?
+    let world: TrainingWorld
+    let gradClip: Float
+    let padID: Int32
+    private var temperature: Float { Float(section.temperature) }
+
+    init(section: RLSection, model: Transformer, valueHead: ValueHead?, reference: Transformer?, optimizer: AdamW,
+         headOptimizer: AdamW?, world: TrainingWorld, gradClip: Float, padID: Int32) {
+        self.section = section
+        objective = section.objective
+        self.model = model
+        self.valueHead = valueHead
+        pass = TrainingPass(model: model, valueHead: valueHead)
+        self.reference = reference.map { TrainingPass(model: $0) }
+        self.optimizer = optimizer
+        self.headOptimizer = headOptimizer
+        self.world = world
+        self.gradClip = gradClip
+        self.padID = padID
+    }
+
+    /// Trains on a step's answers (the whole global batch, in the same order on every learner;
+    /// each learner takes its share) with `epochs × minibatches` optimiser updates at `lr`.
+    /// `beta` is the KL coefficient for this step. With `policy` false (PPO's critic warm-up)
+    /// only the value head is updated; the losses are still measured and reported.
+    func update(batch: [Trajectory], beta: Double, lr: Float, policy: Bool = true) throws -> (sums: UpdateSums, gradNorm: Float) {
+        let advantages = objective.answerAdvantages(batch) ?? Array(repeating: 0, count: batch.count)
+        let mine = world.share(of: batch.count)
+        var rows = mine.map { LearnerRow(batch[$0], advantage: advantages[$0]) }
+        let seqLen = rows.map { $0.tokens.count - 1 }.max() ?? 1
+        var sums = UpdateSums()
+        try prepare(&rows, seqLen: seqLen, sums: &sums)
+        try objective.prepare(&rows, beta: beta, world: world)
+
+        var gradNorm: Float = 0
+        let parts = minibatchRanges(count: rows.count)
+        for _ in 0..<section.epochs {
+            for part in parts {
+                let localTokens = rows[part].reduce(0) { $0 + $1.completionLength }
+                let globalTokens = try world.sum([Double(localTokens)])[0]
+                model.grads.zero()
+                valueHead?.grads.zero()
+                for start in stride(from: part.lowerBound, to: part.upperBound, by: section.microBatch) {
+                    let micro = start..<min(part.upperBound, start + section.microBatch)
+                    accumulate(rows[micro], seqLen: seqLen, normalizer: max(globalTokens, 1), beta: beta, policy: policy,
+                               sums: &sums)
+                }
+                if policy { try world.sumGradients(model.grads) }
+                if let valueHead { try world.sumGradients(valueHead.grads) }
+                gradNorm = clipJointly(maxNorm: gradClip, policy: policy)
+                if policy { optimizer.update(lr: lr) }
+                headOptimizer?.update(lr: lr)
+            }
+        }
+        return (sums, gradNorm)
+    }
+
+    /// This learner's rows split into `minibatches` contiguous parts of nearly equal size.
+    private func minibatchRanges(count: Int) -> [Range<Int>] {
+        let n = section.minibatches
+        return (0..<n).map { (($0 * count) / n)..<((($0 + 1) * count) / n) }
+    }
+
+    /// Forward passes before any update: the reference's log-probs for the KL term, and the
+    /// values before this step's updates when the algorithm has a value head.
+    private func prepare(_ rows: inout [LearnerRow], seqLen T: Int, sums: inout UpdateSums) throws {
+        let needsValues = objective.usesValueHead
+        guard reference != nil || needsValues else { return }
+        for start in stride(from: 0, to: rows.count, by: section.microBatch) {
+            let micro = start..<min(rows.count, start + section.microBatch)
+            let batch = TokenBatch(rows: rows[micro], seqLen: T, padID: padID)
+            let refLogprobs = reference?.forward(tokens: batch.inputs, targets: batch.targets, batch: micro.count,
+                                                 seqLen: T, temperature: temperature).logprobs
+            let values = needsValues ? pass.forward(tokens: batch.inputs, targets: batch.targets, batch: micro.count,
+                                                    seqLen: T, temperature: temperature).values : nil
+            for (r, i) in micro.enumerated() {
+                let row = rows[i]
+                let K = row.completionLength
+                if let refLogprobs {
+                    rows[i].ref = (0..<K).map { refLogprobs[row.position($0, row: r, seqLen: T)] }
+                    sums.sequenceKL += (0..<K).reduce(0.0) { $0 + Double(row.old[$1] - rows[i].ref![$1]) }
+                }
+                if let values { rows[i].oldValues = (0..<K).map { Double(values[row.position($0, row: r, seqLen: T)]) } }
+            }
+        }
+        sums.answers += Double(rows.count)
+    }
+
+    /// Adds one micro-batch's gradient of the minibatch loss (divided by `normalizer`, the
+    /// minibatch's global token count) to the gradient buffers; without `policy`, only the
+    /// value loss's (the trunk's gradient is then left unused).
+    private func accumulate(_ rows: ArraySlice<LearnerRow>, seqLen T: Int, normalizer: Double, beta: Double,
+                            policy: Bool, sums: inout UpdateSums) {
+        let batch = TokenBatch(rows: rows, seqLen: T, padID: padID)
+        let B = rows.count
+        let out = pass.forward(tokens: batch.inputs, targets: batch.targets, batch: B, seqLen: T, entropy: true,
+                               temperature: temperature)
+        // Gather the completion tokens, flat in row order, as the loss reads them.
+        let positions = rows.enumerated().flatMap { r, row in (0..<row.completionLength).map { row.position($0, row: r, seqLen: T) } }
+        let hasValues = out.values != nil && rows.first?.returns != nil
+        let tokens = PolicyTokens(
+            logprobs: positions.map { Double(out.logprobs[$0]) }, oldLogprobs: rows.flatMap { $0.old.map(Double.init) },
+            refLogprobs: rows.first?.ref == nil ? nil : rows.flatMap { $0.ref!.map(Double.init) },
+            advantages: rows.flatMap(\.advantages), entropy: positions.map { Double(out.entropy![$0]) },
+            values: hasValues ? positions.map { Double(out.values![$0]) } : nil,
+            oldValues: hasValues ? rows.flatMap { $0.oldValues! } : nil, returns: hasValues ? rows.flatMap { $0.returns! } : nil)
+        let result = objective.loss(tokens, beta: beta, normalizer: normalizer, policy: policy)
+        sums.policyLoss += result.surrogateSum
+        sums.valueLoss += result.valueLossSum
+        sums.clipped += result.clippedCount
+        sums.entropy += result.entropySum
+        sums.tokens += Double(tokens.count)
+
+        // Scatter the gradients back to the [B, T] positions the training pass takes.
+        var dlogprobs = [Float](repeating: 0, count: B * T)
+        var dentropy: [Float]? = policy && section.entropyCoef > 0 ? [Float](repeating: 0, count: B * T) : nil
+        var dvalues: [Float]? = result.dvalues.map { _ in [Float](repeating: 0, count: B * T) }
+        for (t, n) in positions.enumerated() {
+            dlogprobs[n] = Float(result.dlogprobs[t])
+            dentropy?[n] = Float(result.dentropy[t])
+            dvalues?[n] = Float(result.dvalues![t])
+        }
+        pass.backward(dlogprobs: dlogprobs, dentropy: dentropy, dvalues: dvalues)
+    }
+
+    /// Clips the gradients about to be applied (the policy's, unless it is frozen, and the value
+    /// head's) by their joint global norm; returns it.
+    private func clipJointly(maxNorm: Float, policy: Bool) -> Float {
+        let policyNorm = policy ? globalNorm(model.grads.pointer, N: model.parameterCount) : 0
+        let headNorm = valueHead.map { globalNorm($0.grads.pointer, N: $0.grads.count) } ?? 0
+        let norm = (policyNorm * policyNorm + headNorm * headNorm).squareRoot()
+        if maxNorm > 0 && norm > maxNorm {
+            let s = maxNorm / (norm + 1e-6)
+            for buffer in (policy ? [model.grads] : []) + (valueHead.map { [$0.grads] } ?? []) {
+                for i in 0..<buffer.count { buffer[i] *= s }
+            }
+        }
+        return norm
+    }
+}

@@ -1,0 +1,111 @@
+import FinchTrain
+import FinchData
+import FinchDistributed
+import Foundation
+
+/// Where a learner's batches come from. `request` starts batch b with the current weights
+/// (version v); `collect` returns it, in (prompt, sample) order, identical on every learner.
+/// Sync mode requests and collects each batch before its update; async mode requests batch
+/// b + 1 before training on batch b.
+protocol RolloutSource {
+    func request(batch: Int, version: Int) throws
+    func collect(batch: Int) throws -> [Trajectory]
+    /// Tells dedicated rollout workers to stop; nothing for colocated rollouts.
+    func finish() throws
+}
+
+/// Sorts a batch and checks it is exactly the answers asked for.
+func assembled(_ parts: [[Trajectory]], batch: Int, stream: PromptStream, groupSize: Int) throws -> [Trajectory] {
+    let all = parts.joined().sorted { ($0.prompt, $0.sample) < ($1.prompt, $1.sample) }
+    let expected = stream.globalIndices(ofBatch: batch).flatMap { p in (0..<groupSize).map { (p, $0) } }
+    guard all.count == expected.count, zip(all, expected).allSatisfy({ $0.prompt == $1.0 && $0.sample == $1.1 }) else {
+        throw TrainError("batch \(batch): received \(all.count) answers that are not the \(expected.count) requested (prompts \(stream.globalIndices(ofBatch: batch)), \(groupSize) each)")
+    }
+    return all
+}
+
+/// Learners generate their own answers: each its share of the batch's prompts, with its own
+/// copy of the weights (identical on every learner), then every learner gets the whole batch.
+final class ColocatedRollouts: RolloutSource {
+    let engine: RolloutEngine
+    var stream: PromptStream
+    let learners: Communicator?
+    let world: TrainingWorld
+    private var pending: [Int: [Trajectory]] = [:]
+
+    init(engine: RolloutEngine, stream: PromptStream, world: TrainingWorld) {
+        self.engine = engine
+        self.stream = stream
+        self.world = world
+        learners = world.comm
+    }
+
+    func request(batch: Int, version: Int) throws {
+        let globals = Array(stream.globalIndices(ofBatch: batch))
+        let mine = world.share(of: globals.count).map { globals[$0] }
+        let prompts = mine.map { g -> (global: Int, problem: TaskInstance, tokens: [Int32]) in
+            let i = stream.problemIndex(ofGlobal: g)
+            return (g, stream.problems[i], stream.tokens[i])
+        }
+        let local = try engine.rollouts(for: prompts, version: version)
+        guard let comm = learners, comm.size > 1 else {
+            pending[batch] = try assembled([local], batch: batch, stream: stream, groupSize: engine.section.groupSize)
+            return
+        }
+        var whole = Data()
+        if let gathered = try comm.gatherBytes(try TrajectoryCoding.encode(local), root: 0) {
+            let parts = try gathered.enumerated().map { try TrajectoryCoding.decode($1, from: "learner \($0)") }
+            whole = try TrajectoryCoding.encode(assembled(parts, batch: batch, stream: stream, groupSize: engine.section.groupSize))
+        }
+        pending[batch] = try TrajectoryCoding.decode(try comm.broadcastBytes(whole, root: 0), from: "the coordinator")
+    }
+
+    func collect(batch: Int) throws -> [Trajectory] {
+        guard let trajectories = pending.removeValue(forKey: batch) else { throw TrainError("batch \(batch) was never requested") }
+        return trajectories
+    }
+
+    func finish() throws {}
+}
+
+/// Dedicated rollout workers: the coordinator publishes orders with the weights and gathers
+/// the answers; other learners receive each assembled batch from the coordinator.
+final class RemoteRollouts: RolloutSource {
+    let channel: RolloutChannel?     // on the coordinator
+    let learners: Communicator?      // all learners, to share batches
+    let weights: [UnsafeMutableBufferPointer<Float>]
+    let stream: PromptStream
+    let groupSize: Int
+
+    init(channel: RolloutChannel?, learners: Communicator?, weights: [UnsafeMutableBufferPointer<Float>],
+         stream: PromptStream, groupSize: Int) {
+        self.channel = channel
+        self.learners = learners
+        self.weights = weights
+        self.stream = stream
+        self.groupSize = groupSize
+    }
+
+    func request(batch: Int, version: Int) throws {
+        try channel?.publish(RolloutOrder(batch: batch, version: version), weights: weights)
+    }
+
+    func collect(batch: Int) throws -> [Trajectory] {
+        var data: Data?
+        if let channel {
+            let parts = try channel.collect().enumerated().map { worker, bytes in
+                try TrajectoryCoding.decode(bytes, from: "rollout worker \(worker)")
+            }
+            let whole = try assembled(parts, batch: batch, stream: stream, groupSize: groupSize)
+            guard let learners, learners.size > 1 else { return whole }
+            data = try TrajectoryCoding.encode(whole)
+        }
+        guard let learners, learners.size > 1 else { throw TrainError("a learner without the coordinator has no batch source") }
+        let shared = try learners.broadcastBytes(data ?? Data(), root: 0)
+        return try TrajectoryCoding.decode(shared, from: "the coordinator")
+    }
+
+    func finish() throws {
+        try channel?.publish(.stopping, weights: weights)
+    }
+}

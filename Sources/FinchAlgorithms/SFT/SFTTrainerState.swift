@@ -1,0 +1,27 @@
+import FinchTrain
+
+/// What an SFT run needs, beyond weights and optimizer moments, to continue exactly where it
+/// stopped: the step, the position in the data stream, and the optimizer's step count.
+///
+/// The data order is a pure function of (seed, global sample index), so the index alone
+/// restores it: no iterator state to save, and any number of ranks can resume from it.
+public struct SFTTrainerState: RunState {
+    /// Updates completed.
+    public var step: Int
+    /// Samples consumed from the training stream (the next batch starts here).
+    public var globalSample: Int
+    /// AdamW's bias-correction step count.
+    public var optimizerStep: Int
+    /// Seconds of training before this checkpoint, so ETAs and throughput survive resumes.
+    public var elapsedSeconds: Double
+
+    public init(step: Int, globalSample: Int, optimizerStep: Int, elapsedSeconds: Double) {
+        (self.step, self.globalSample, self.optimizerStep, self.elapsedSeconds) = (step, globalSample, optimizerStep, elapsedSeconds)
+    }
+
+    public var summary: String { "step \(step), sample \(globalSample)" }
+
+    enum CodingKeys: String, CodingKey {
+        case step, globalSample = "global_sample", optimizerStep = "optimizer_step", elapsedSeconds = "elapsed_seconds"
+    }
+}

@@ -1,0 +1,62 @@
+import FinchAlgorithms
+import FinchTrain
+import Foundation
+import FinchKernels
+import FinchModel
+
+public struct TrainBenchResult: Codable, Sendable {
+    public let preset: String
+    public let ranks: Int
+    public let threads: Int
+    public let ms_per_step: Double
+    public let tokens_per_s: Double
+    public let mfu: Double
+    public let first_loss: Double
+    public let last_loss: Double
+}
+
+/// Times full training steps (forward, cross-entropy, backward, gradient all-reduce, AdamW) on
+/// random tokens: the same work per step as the PyTorch reference script, median over `steps`
+/// after `warmup`. On several ranks the preset's batch is split between them (data parallel),
+/// so tokens/s compares directly with one rank; MFU counts every rank's cores.
+public func benchTrain(preset: BenchPreset, world: TrainingWorld = .single(), steps: Int = 20,
+                       warmup: Int = 3) throws -> TrainBenchResult {
+    let model = try Transformer(config: preset.config, seed: 0)
+    let pass = TrainingPass(model: model)
+    let opt = AdamW(model: model, config: AdamWConfig(beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1))
+    let rows = world.share(of: preset.batch), T = preset.seqLen, N = rows.count * T
+    var rng = RNG(seed: 0)
+    let all = (0..<(2 * preset.batch * T)).map { _ in Int32(rng.below(preset.config.vocabSize)) }
+    let x = Array(all[(rows.lowerBound * T)..<(rows.upperBound * T)])
+    let y = Array(all[((preset.batch + rows.lowerBound) * T)..<((preset.batch + rows.upperBound) * T)])
+    let weights = [Float](repeating: 1, count: N)
+    var dlp = [Float](repeating: 0, count: N)
+    var times: [Double] = [], losses: [Double] = []
+    for i in 0..<(warmup + steps) {
+        try world.barrier()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        model.grads.zero()
+        let lp = pass.forward(tokens: x, targets: y, batch: rows.count, seqLen: T).logprobs
+        let loss = lp.withUnsafeBufferPointer { l in
+            weights.withUnsafeBufferPointer { w in
+                dlp.withUnsafeMutableBufferPointer { d in
+                    crossEntropyLoss(logprobs: l.baseAddress!, weights: w.baseAddress!, dlogprobs: d.baseAddress!,
+                                     N: N, normalizer: Double(preset.batch * T)).loss
+                }
+            }
+        }
+        pass.backward(dlogprobs: dlp)
+        try world.sumGradients(model.grads)
+        opt.update(lr: 1e-3)
+        let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        let global = try world.sum([loss, dt])  // the slowest rank sets the pace; report the mean
+        if i >= warmup { times.append(global[1] / Double(world.size)); losses.append(global[0]) }
+    }
+    let median = times.sorted()[times.count / 2]
+    let tokensPerS = Double(preset.batch * T) / median
+    let cores = Double(KernelThreads.count * world.size)
+    let mfu = model.trainingFlopsPerToken(seqLen: T) * tokensPerS / (peakFlopsPerCore * cores)
+    return TrainBenchResult(preset: preset.name, ranks: world.size, threads: KernelThreads.count,
+                            ms_per_step: median * 1e3, tokens_per_s: tokensPerS, mfu: mfu,
+                            first_loss: losses.first!, last_loss: losses.last!)
+}

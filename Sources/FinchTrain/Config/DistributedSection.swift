@@ -1,0 +1,23 @@
+/// `distributed:` — how ranks share the work. Optional: a run without it uses the defaults,
+/// and a single process ignores it.
+public struct DistributedSection: ConfigSection {
+    public var bucketMB = 25
+    public var learners: Int?
+    public var rolloutWorkers = 0
+
+    public init() {}
+
+    public init(bucketMB: Int = 25, learners: Int? = nil, rolloutWorkers: Int = 0) {
+        self.bucketMB = bucketMB
+        self.learners = learners
+        self.rolloutWorkers = rolloutWorkers
+    }
+
+    public static let keys: [ConfigKey<DistributedSection>] = [
+        .value("bucket_mb", \.bucketMB, .integer(atLeast: 1),
+               "Gradient all-reduce bucket size in MiB: large enough that per-call latency is negligible, small enough that MPI's scratch memory stays modest."),
+        .value("learners", \.learners, .integer(atLeast: 1), "RL: ranks that train (default: every rank that is not a rollout worker)."),
+        .value("rollout_workers", \.rolloutWorkers, .integer(atLeast: 0),
+               "RL: ranks that only generate and score; 0 means learners generate their own (colocated)."),
+    ]
+}

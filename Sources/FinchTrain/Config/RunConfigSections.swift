@@ -1,0 +1,53 @@
+/// `data:` — where examples come from and how they are cut.
+public struct DataSection: ConfigSection {
+    public var train = ""
+    public var eval: String?
+    public var maxLength = 512
+    public var dropOverlong = false
+    public var seed: UInt64 = 0
+
+
+    public init() {}
+
+    public static let keys: [ConfigKey<DataSection>] = [
+        .value("train", \.train, .string, required: true, "Training data (JSONL): SFT examples, or prompts for RL."),
+        .value("eval", \.eval, .string, "Held-out data; absent means no evaluation."),
+        .value("max_length", \.maxLength, .integer(atLeast: 1), "Tokens per example; longer ones are truncated (or dropped)."),
+        .value("drop_overlong", \.dropOverlong, .boolean, "Skip over-long examples instead of truncating them."),
+        .value("seed", \.seed, .unsignedInteger, "Seed of the sample (or prompt) order."),
+    ]
+}
+
+/// `checkpoint:` — where and how often to save, and how many saves to keep.
+public struct CheckpointSection: ConfigSection {
+    public var dir = ""
+    public var every = 0
+    public var keepLast = 3
+
+
+    public init() {}
+
+    public static let keys: [ConfigKey<CheckpointSection>] = [
+        .value("dir", \.dir, .string, required: true, "Root directory of the run's `step-*` checkpoints (and, by default, its metrics)."),
+        .value("every", \.every, .integer(atLeast: 0), "Steps between saves; 0 saves only at the end."),
+        .value("keep_last", \.keepLast, .integer(atLeast: 0), "Checkpoints kept; 0 keeps all."),
+    ]
+}
+
+/// `logging:` — how often to report and where the JSONL metrics go.
+public struct LoggingSection: ConfigSection {
+    public var every = 10
+    /// nil: `metrics.jsonl` beside the checkpoints, so one directory holds the whole run.
+    public var metrics: String?
+
+
+    public init() {}
+
+    public static let keys: [ConfigKey<LoggingSection>] = [
+        .value("every", \.every, .integer(atLeast: 1), "Steps between log lines."),
+        .value("metrics", \.metrics, .string, "JSONL metrics file (default: <checkpoint.dir>/metrics.jsonl)."),
+    ]
+}
+
+
+

@@ -1,0 +1,122 @@
+import FinchData
+import FinchKernels
+import FinchModel
+import Foundation
+
+/// The harness every trainer runs in: what SFT, GRPO, PPO (and the trainers to come) share,
+/// written once. It sets the kernel threads, loads the policy, builds AdamW and the schedule
+/// from `train:`, owns the checkpoint store and the metrics log, drives the step loop's
+/// evaluation, checkpoint and `--stop-after` cadence, and saves and restores checkpoints.
+/// A trainer brings only its step, its evaluation and what it keeps beyond the policy.
+///
+/// It lives on the ranks that train (`world`; RL rollout workers hold none); the coordinator
+/// (world rank 0) alone logs, writes metrics and touches the checkpoint directory.
+public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
+    public let config: RunConfig<Algorithm>
+    public let world: TrainingWorld
+    public let model: Transformer
+    public let tokenizer: any Tokenizer
+    public let optimizer: AdamW
+    public let schedule: LRSchedule
+    public let store: CheckpointStore
+    public let metrics: MetricsLog?
+    /// Prints on the coordinator only.
+    public let log: (String) -> Void
+    public var state: State
+    /// Called on every training rank after each step, with the step number (progress hooks, fault drills).
+    public var afterStep: ((Int) -> Void)?
+
+    public init(config: RunConfig<Algorithm>, world: TrainingWorld, policy: LoadedPolicy, initialState: State,
+                log: @escaping (String) -> Void) throws {
+        self.config = config
+        self.world = world
+        self.log = world.isCoordinator ? log : { _ in }
+        model = policy.model
+        tokenizer = policy.tokenizer
+        let t = config.train
+        optimizer = AdamW(model: model, config: Self.adamWConfig(t))
+        schedule = LRSchedule(maxLR: Float(t.lr), minLR: Float(t.minLR), warmupSteps: t.warmupSteps, totalSteps: t.steps)
+        store = CheckpointStore(root: URL(fileURLWithPath: config.checkpoint.dir), keepLast: config.checkpoint.keepLast)
+        metrics = world.isCoordinator ? try MetricsLog(path: config.metricsPath) : nil
+        state = initialState
+    }
+
+    /// Kernel threads per rank (`train.threads`, or the node's cores shared among its ranks),
+    /// then the starting policy: set before anything computes.
+    public static func loadPolicy(_ config: RunConfig<Algorithm>) throws -> LoadedPolicy {
+        KernelThreads.set(config.train.threads > 0 ? config.train.threads : TrainingWorld.coresPerLocalRank)
+        return try LoadedPolicy(section: config.model)
+    }
+
+    public static func adamWConfig(_ t: TrainSection) -> AdamWConfig {
+        AdamWConfig(beta1: Float(t.beta1), beta2: Float(t.beta2), eps: Float(t.eps), weightDecay: Float(t.weightDecay))
+    }
+
+    public var isCoordinator: Bool { world.isCoordinator }
+
+    /// The step a run given `--stop-after stopAfter` ends at; the schedule still follows
+    /// `train.steps`, so resuming continues the same run.
+    public func endStep(stopAfter: Int?) -> Int { min(config.train.steps, stopAfter ?? config.train.steps) }
+
+    /// Whether `step` (1-based, just completed) gets a log line.
+    public func logs(at step: Int) -> Bool { step % config.logging.every == 0 || step == config.train.steps }
+
+    /// Runs `step` (one update, which advances `state.step`) until `end`, then after each:
+    /// `report` (with `state.elapsedSeconds` brought up to date), `evaluate` every
+    /// `train.eval_every` steps and at the last step, a checkpoint every `checkpoint.every`
+    /// steps and at `end`, and `afterStep`.
+    public func loop(until end: Int, step: () throws -> Void, report: () throws -> Void = {}, evaluate: (() throws -> Void)?,
+                     save: () throws -> Void) throws {
+        let started = Date(), startElapsed = state.elapsedSeconds
+        let t = config.train
+        while state.step < end {
+            try step()
+            state.elapsedSeconds = startElapsed + Date().timeIntervalSince(started)
+            try report()
+            let s = state.step
+            if let evaluate, (t.evalEvery > 0 && s % t.evalEvery == 0) || s == t.steps { try evaluate() }
+            if (config.checkpoint.every > 0 && s % config.checkpoint.every == 0) || s == end { try save() }
+            afterStep?(s)
+        }
+    }
+
+    /// Saves a checkpoint of the policy, its AdamW moments and `state`, plus `extraWeights`
+    /// and `extraMoments` (a value head's); the other ranks wait until it is written.
+    public func save(extraWeights: [SafeTensorsWriter.Tensor] = [], extraMoments: [SafeTensorsWriter.Tensor] = [],
+                     note: String = "") throws {
+        try world.agree(state.step, on: "the step to checkpoint")
+        if isCoordinator {
+            let url = try store.save(step: state.step, model: model.namedTensors(model.params) + extraWeights,
+                                     optimizer: model.namedTensors(optimizer.m, prefix: "exp_avg.")
+                                         + model.namedTensors(optimizer.v, prefix: "exp_avg_sq.") + extraMoments,
+                                     trainerState: state, runConfigYAML: config.yaml(),
+                                     modelConfigJSON: try PolicyFiles.modelConfigJSON(model.config),
+                                     extraFiles: [(name: "tokenizer.json", contents: try PolicyFiles.tokenizerJSON(tokenizer))])
+            log("saved \(url.path)" + note)
+        }
+        try world.barrier()  // no rank runs ahead of a checkpoint that might still fail
+    }
+
+    /// Continues the checkpoint `resume` names ("auto" or a directory): the coordinator opens and
+    /// verifies it, `check`s it, fills the policy and its moments and calls `restoreExtra`; then
+    /// every training rank receives the state, the buffers and `extraBuffers`. "auto" with no
+    /// checkpoint keeps the fresh state.
+    public func restore(_ resume: String, check: (LoadedCheckpoint<State>) throws -> Void = { _ in },
+                        restoreExtra: (LoadedCheckpoint<State>) throws -> Void = { _ in },
+                        extraBuffers: [FlatBuffer] = []) throws {
+        var found: State?
+        if isCoordinator {
+            let checkpoint: LoadedCheckpoint<State>? = try store.open(resume: resume, model: model.config, log: log)
+            if let checkpoint {
+                try check(checkpoint)
+                try checkpoint.restore(model, optimizer: optimizer)
+                try restoreExtra(checkpoint)
+                log("resumed from \(checkpoint.directory.path) at \(checkpoint.state.summary)")
+            }
+            found = checkpoint?.state ?? state
+        }
+        state = try world.broadcast(found)
+        optimizer.step = state.optimizerStep
+        for buffer in [model.params, optimizer.m, optimizer.v] + extraBuffers { try world.broadcast(buffer) }
+    }
+}
