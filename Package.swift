@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Finch: distributed post-training for language models, in Swift over MPI.
 // Layers, top to bottom (each imports only those above it):
-//   COpenBLAS, CMPI → FinchKernels → FinchModel → FinchData → FinchDistributed
+//   COpenBLAS, CMPI → FinchKernels → FinchModel → FinchData → FinchTasks → FinchDistributed
 //     → FinchTrain (config, checkpoints, the run harness) → FinchEval → FinchAlgorithms (SFT/, RL/) → FinchBench → finch
 import PackageDescription
 
@@ -35,11 +35,12 @@ let package = Package(
         .target(name: "FinchKernels", dependencies: ["COpenBLAS"], swiftSettings: optimize),
         .target(name: "FinchModel", dependencies: ["FinchKernels"], swiftSettings: optimize),
         .target(name: "FinchData", dependencies: ["FinchKernels", "FinchModel"], swiftSettings: optimize),
+        .target(name: "FinchTasks", dependencies: ["FinchData"], swiftSettings: optimize),
         .target(name: "FinchDistributed", dependencies: ["CMPI", "FinchKernels"], swiftSettings: optimize),
         .target(name: "FinchTrain",
                 dependencies: ["FinchKernels", "FinchModel", "FinchData", "FinchDistributed", "Yams"],
                 swiftSettings: optimize),
-        .target(name: "FinchEval", dependencies: ["FinchTrain"], swiftSettings: optimize),
+        .target(name: "FinchEval", dependencies: ["FinchTrain", "FinchTasks"], swiftSettings: optimize),
         .target(name: "FinchAlgorithms", dependencies: ["FinchEval"], swiftSettings: optimize),
         .target(name: "FinchBench", dependencies: ["FinchAlgorithms"], swiftSettings: optimize),
         .executableTarget(name: "finch",
@@ -50,7 +51,8 @@ let package = Package(
         .target(name: "FinchTestSupport", dependencies: ["FinchDistributed"], path: "Tests/FinchTestSupport"),
         .testTarget(name: "FinchKernelsTests", dependencies: ["FinchKernels"]),
         .testTarget(name: "FinchModelTests", dependencies: ["FinchModel"]),
-        .testTarget(name: "FinchDataTests", dependencies: ["FinchData"]),
+        .testTarget(name: "FinchDataTests", dependencies: ["FinchData", "FinchTestSupport"]),
+        .testTarget(name: "FinchTasksTests", dependencies: ["FinchTasks", "FinchTestSupport"]),
         .testTarget(name: "FinchDistributedTests", dependencies: ["FinchDistributed", "FinchTestSupport"]),
         .testTarget(name: "FinchTrainTests", dependencies: ["FinchAlgorithms"]),
         .testTarget(name: "FinchEvalTests", dependencies: ["FinchEval", "FinchTestSupport"]),

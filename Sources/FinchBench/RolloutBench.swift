@@ -1,6 +1,7 @@
 import FinchAlgorithms
 import FinchTrain
 import FinchData
+import FinchTasks
 import FinchDistributed
 import FinchKernels
 import Foundation

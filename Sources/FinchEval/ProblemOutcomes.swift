@@ -1,3 +1,4 @@
+import FinchTasks
 import FinchTrain
 /// Which problems a checkpoint solved, one entry per problem in the evaluated set's order.
 ///

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FinchData
+import FinchTasks
 import Foundation
 
 struct DataCommand: ParsableCommand {

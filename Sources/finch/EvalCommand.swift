@@ -1,5 +1,6 @@
 import ArgumentParser
 import FinchData
+import FinchTasks
 import FinchDistributed
 import FinchKernels
 import FinchEval

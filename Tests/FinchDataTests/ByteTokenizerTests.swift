@@ -1,4 +1,5 @@
 import Foundation
+import FinchTestSupport
 import XCTest
 @testable import FinchData
 

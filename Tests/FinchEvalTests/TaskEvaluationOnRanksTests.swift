@@ -1,3 +1,4 @@
+import FinchTasks
 import FinchData
 import FinchDistributed
 import FinchModel

@@ -1,4 +1,5 @@
 import FinchData
+import FinchTasks
 import FinchKernels
 import FinchModel
 import XCTest

@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes one JSON object per line (sorted keys, so generated files diff cleanly), atomically:
 /// a crash never leaves half a dataset behind. Errors name the file.
-func writeJSONLines<Line: Encodable>(_ lines: [Line], to url: URL) throws {
+public func writeJSONLines<Line: Encodable>(_ lines: [Line], to url: URL) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     var data = Data()

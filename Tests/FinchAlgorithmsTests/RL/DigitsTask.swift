@@ -1,5 +1,6 @@
 import FinchKernels
 @testable import FinchData
+@testable import FinchTasks
 
 /// A toy verifiable task that a tiny model learns in a few RL steps from random weights: the
 /// reward is the fraction of the answer's characters that are decimal digits. A random byte

@@ -1,5 +1,6 @@
 import Foundation
 import FinchData
+import FinchTasks
 @testable import FinchAlgorithms
 import FinchEval
 @testable import FinchTrain

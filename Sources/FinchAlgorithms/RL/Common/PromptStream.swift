@@ -1,5 +1,6 @@
 import FinchTrain
 import FinchData
+import FinchTasks
 import Foundation
 
 /// The prompts of an RL run, in the order every rank agrees on: global prompt g is problem

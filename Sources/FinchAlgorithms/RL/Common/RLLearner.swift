@@ -1,4 +1,5 @@
 import FinchData
+import FinchTasks
 import FinchDistributed
 import FinchEval
 import FinchKernels

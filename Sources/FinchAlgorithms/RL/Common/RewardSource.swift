@@ -1,5 +1,6 @@
 import FinchTrain
 import FinchData
+import FinchTasks
 
 /// Where RL rewards come from. Rollout workers hold one and score every answer they generate.
 ///

@@ -1,6 +1,7 @@
 import FinchEval
 import FinchTrain
 import FinchData
+import FinchTasks
 import FinchKernels
 import FinchModel
 import Foundation

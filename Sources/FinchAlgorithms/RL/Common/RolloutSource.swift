@@ -1,5 +1,6 @@
 import FinchTrain
 import FinchData
+import FinchTasks
 import FinchDistributed
 import Foundation
 

@@ -1,4 +1,5 @@
 import FinchData
+import FinchTasks
 import FinchDistributed
 import FinchModel
 import FinchTrain
