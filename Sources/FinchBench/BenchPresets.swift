@@ -25,7 +25,3 @@ public struct BenchPreset: Sendable {
                     maxPositions: block)
     }
 }
-
-/// FP32 FMA peak of one core of this machine class (AVX2, two 8-wide FMA units at ~3.2 GHz),
-/// measured at ~102 GFLOP/s; MFU is reported against threads × this.
-public let peakFlopsPerCore = 102e9

@@ -55,7 +55,7 @@ public func benchTrain(preset: BenchPreset, world: TrainingWorld = .single(), st
     let median = times.sorted()[times.count / 2]
     let tokensPerS = Double(preset.batch * T) / median
     let cores = Double(KernelThreads.count * world.size)
-    let mfu = model.trainingFlopsPerToken(seqLen: T) * tokensPerS / (peakFlopsPerCore * cores)
+    let mfu = model.trainingFlopsPerToken(seqLen: T) * tokensPerS / (PeakFlops.perCore * cores)
     return TrainBenchResult(preset: preset.name, ranks: world.size, threads: KernelThreads.count,
                             ms_per_step: median * 1e3, tokens_per_s: tokensPerS, mfu: mfu,
                             first_loss: losses.first!, last_loss: losses.last!)

@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (not tests): training, decoding and gradient-sync speed.",
         discussion: "Compare against ../shared/bench/torch_gpt_bench.py run right before or after, same threads.",
-        subcommands: [Train.self, Decode.self, AllReduce.self, Rollouts.self])
+        subcommands: [Train.self, Decode.self, AllReduce.self, Rollouts.self, Peak.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Model preset: tiny, char6 or gpt2-124m.") var preset = "tiny"
@@ -26,9 +26,22 @@ struct Bench: ParsableCommand {
             return p
         }
 
+        /// Prints a result with the CPU and BLAS kernel it was measured on: a figure from one CPU
+        /// does not carry to another. JSON results carry them as `cpu` and `blas`; text results
+        /// follow one `cpu: …; blas: …` line.
         func emit<T: Encodable>(_ value: T, _ text: String) throws {
-            print(json ? String(decoding: try JSONEncoder().encode(value), as: UTF8.self) : text)
+            guard json else {
+                if !Self.platformPrinted { print("cpu: \(CPUInfo.current.summary); blas: \(BLASKernel.summary)") }
+                Self.platformPrinted = true
+                return print(text)
+            }
+            var object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(value)) as? [String: Any] ?? [:]
+            object["cpu"] = object["cpu"] ?? CPUInfo.current.summary
+            object["blas"] = object["blas"] ?? BLASKernel.summary
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         }
+
+        nonisolated(unsafe) static var platformPrinted = false
     }
 
     struct Train: ParsableCommand {
@@ -88,6 +101,18 @@ struct Bench: ParsableCommand {
                 try common.emit(r, String(format: "decode %@ %@ threads=%d batch=%d: %.0f tokens/s", r.preset,
                                           r.precision, r.threads, r.batch, r.tokens_per_s))
             }
+        }
+    }
+
+    struct Peak: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "This CPU's FP32 peak per core (the MFU denominator) and one-thread sgemm speed.")
+        @Flag(help: "One JSON object.") var json = false
+        func run() throws {
+            let r = PeakFlops.measure()
+            print(json ? String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+                  : String(format: "cpu: %@\nblas: %@\nFP32 FMA (256-bit code): %.1f GFLOP/s per core; peak used for MFU: %.1f GFLOP/s per core; sgemm 1024³ on 1 thread: %.1f GFLOP/s",
+                           r.cpu, r.blas, r.fma256_gflops, r.peak_gflops_per_core, r.sgemm_gflops))
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FinchKernels
 import Foundation
 
 /// `finch`: one subcommand per job. Each parses its arguments and hands over to the library targets.
@@ -10,6 +11,8 @@ struct Finch: ParsableCommand {
         subcommands: [SFT.self, RL.self, Generate.self, DataCommand.self, Eval.self, Compare.self, ConfigCommand.self, Bench.self])
 
     static func main() {
+        // Before anything computes (or MPI starts): run the best BLAS kernel this CPU has.
+        BLASKernel.ensureBestKernel()
         // Progress lines must reach a log file (or mpirun's forwarding) as they happen.
         setvbuf(stdout, nil, _IOLBF, 0)
         do {

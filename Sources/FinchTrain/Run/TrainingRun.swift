@@ -39,6 +39,7 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
         store = CheckpointStore(root: URL(fileURLWithPath: config.checkpoint.dir), keepLast: config.checkpoint.keepLast)
         metrics = world.isCoordinator ? try MetricsLog(path: config.metricsPath) : nil
         state = initialState
+        self.log("cpu: \(CPUInfo.current.summary), \(ProcessInfo.processInfo.activeProcessorCount) cores; blas: \(BLASKernel.summary)")
     }
 
     /// Kernel threads per rank (`train.threads`, or the node's cores shared among its ranks),

@@ -1,0 +1,64 @@
+import COpenBLAS
+import FinchKernels
+import Foundation
+
+public struct PeakBenchResult: Codable, Sendable {
+    public let cpu: String
+    public let blas: String
+    /// FP32 multiply-adds of Finch's 8-lane (256-bit) vector code on one core, in GFLOP/s.
+    public let fma256_gflops: Double
+    /// The core's FP32 peak: the 256-bit rate, doubled where the CPU has AVX-512 (its FMA
+    /// units are twice as wide). MFU is reported against threads × this.
+    public let peak_gflops_per_core: Double
+    /// OpenBLAS sgemm of 1024×1024 matrices on one thread, in GFLOP/s.
+    public let sgemm_gflops: Double
+}
+
+/// The CPU's FP32 peak, measured rather than assumed: a figure from one CPU does not carry to
+/// another (AMD Zen 3 measures ~102 GFLOP/s per core; an AVX-512 Xeon has twice the width).
+public enum PeakFlops {
+    /// Per core, measured once per process (about 0.1 s).
+    public static let perCore: Double = measure().peak_gflops_per_core * 1e9
+
+    public static func measure() -> PeakBenchResult {
+        let fma = fma256GFLOPS()
+        let peak = CPUInfo.current.hasAVX512 ? 2 * fma : fma
+        return PeakBenchResult(cpu: CPUInfo.current.summary, blas: BLASKernel.summary, fma256_gflops: fma,
+                               peak_gflops_per_core: peak, sgemm_gflops: sgemmGFLOPS(n: 1024))
+    }
+
+    /// Ten independent 8-lane FMA chains (enough to cover two FMA units' latency), best of 5.
+    @inline(never)
+    static func fma256GFLOPS(iterations: Int = 4_000_000) -> Double {
+        var best = 0.0
+        for _ in 0..<5 {
+            let a = SIMD8<Float>(repeating: 0.999_999), b = SIMD8<Float>(repeating: 1e-7)
+            var (c0, c1, c2, c3, c4) = (a, a * 0.5, a * 0.25, a * 0.125, a * 0.0625)
+            var (c5, c6, c7, c8, c9) = (b, b * 2, b * 3, b * 4, b * 5)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<iterations {
+                c0.addProduct(c0, a); c1.addProduct(c1, a); c2.addProduct(c2, a); c3.addProduct(c3, a); c4.addProduct(c4, a)
+                c5.addProduct(c5, a); c6.addProduct(c6, a); c7.addProduct(c7, a); c8.addProduct(c8, a); c9.addProduct(c9, a)
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            // Keep the result alive so the loop is not removed.
+            if (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9).sum() == .infinity { print("") }
+            best = max(best, Double(iterations) * 10 * 8 * 2 / seconds / 1e9)
+        }
+        return best
+    }
+
+    static func sgemmGFLOPS(n: Int) -> Double {
+        let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        var best = 0.0
+        for _ in 0..<4 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n),
+                        0, &c, Int32(n))
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            best = max(best, 2 * Double(n * n * n) / seconds / 1e9)
+        }
+        return best
+    }
+}
