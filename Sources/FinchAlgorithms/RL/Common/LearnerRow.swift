@@ -8,8 +8,9 @@ struct LearnerRow {
     /// Prompt then completion.
     let tokens: [Int32]
     let promptLength: Int
-    /// log π_old: the behaviour policy's log-probs, from the rollout. [K]
-    let old: [Float]
+    /// log π_old: the behaviour policy's log-probs, from the rollout (recomputed in FP32 after
+    /// BF16 rollouts). [K]
+    var old: [Float]
     /// The answer's reward.
     let score: Double
     /// log π_ref, when the run has a KL term. [K]

@@ -94,26 +94,31 @@ final class PolicyUpdate {
         return (0..<n).map { (($0 * count) / n)..<((($0 + 1) * count) / n) }
     }
 
-    /// Forward passes before any update: the reference's log-probs for the KL term, and the
-    /// values before this step's updates when the algorithm has a value head.
+    /// Forward passes before any update: the reference's log-probs for the KL term; the values
+    /// before this step's updates when the algorithm has a value head; and, when rollouts
+    /// decoded in BF16, log π_old again from this FP32 policy (verl's and OpenRLHF's
+    /// recompute), so the importance ratio compares two FP32 passes of the same weights.
     private func prepare(_ rows: inout [LearnerRow], seqLen T: Int, sums: inout UpdateSums) throws {
         let needsValues = objective.usesValueHead
-        guard reference != nil || needsValues else { return }
+        let recomputesOld = section.rolloutPrecision != .fp32
+        guard reference != nil || needsValues || recomputesOld else { return }
         for start in stride(from: 0, to: rows.count, by: section.microBatch) {
             let micro = start..<min(rows.count, start + section.microBatch)
             let batch = TokenBatch(rows: rows[micro], seqLen: T, padID: padID)
             let refLogprobs = reference?.forward(tokens: batch.inputs, targets: batch.targets, batch: micro.count,
                                                  seqLen: T, temperature: temperature).logprobs
-            let values = needsValues ? pass.forward(tokens: batch.inputs, targets: batch.targets, batch: micro.count,
-                                                    seqLen: T, temperature: temperature).values : nil
+            let policy = needsValues || recomputesOld
+                ? pass.forward(tokens: batch.inputs, targets: batch.targets, batch: micro.count, seqLen: T,
+                               temperature: temperature) : nil
             for (r, i) in micro.enumerated() {
                 let row = rows[i]
-                let K = row.completionLength
+                let positions = (0..<row.completionLength).map { row.position($0, row: r, seqLen: T) }
+                if recomputesOld, let policy { rows[i].old = positions.map { policy.logprobs[$0] } }
                 if let refLogprobs {
-                    rows[i].ref = (0..<K).map { refLogprobs[row.position($0, row: r, seqLen: T)] }
-                    sums.sequenceKL += (0..<K).reduce(0.0) { $0 + Double(row.old[$1] - rows[i].ref![$1]) }
+                    rows[i].ref = positions.map { refLogprobs[$0] }
+                    sums.sequenceKL += zip(rows[i].old, rows[i].ref!).reduce(0.0) { $0 + Double($1.0 - $1.1) }
                 }
-                if let values { rows[i].oldValues = (0..<K).map { Double(values[row.position($0, row: r, seqLen: T)]) } }
+                if needsValues, let values = policy?.values { rows[i].oldValues = positions.map { Double(values[$0]) } }
             }
         }
         sums.answers += Double(rows.count)

@@ -1,3 +1,4 @@
+import FinchModel
 import FinchTrain
 
 /// `rl:` — the reinforcement-learning part of a run: which algorithm, which task rewards it,
@@ -42,6 +43,7 @@ public struct RLSection: AlgorithmConfig {
     public var klTarget: Double?
     public var klHorizon = 10_000
     public var entropyCoef = 0.0
+    public var rolloutPrecision = DecodePrecision.fp32
     public var seed: UInt64 = 0
     public var grpo = GRPOSettings()
     public var ppo = PPOSettings()
@@ -78,6 +80,8 @@ public struct RLSection: AlgorithmConfig {
         .value("kl_target", \.klTarget, .number(.nonNegative), "Adapt β toward this KL per answer (Ziegler's controller); absent keeps β fixed."),
         .value("kl_horizon", \.klHorizon, .integer(atLeast: 1), "The adaptive KL controller's horizon, in answers."),
         .value("entropy_coef", \.entropyCoef, .number(.nonNegative), "Weight of the entropy bonus."),
+        .choice("rollout_precision", \.rolloutPrecision,
+                "Weights and KV cache of rollout decoding: fp32, or bf16 (half the bytes per token; learners then recompute log π_old with their FP32 pass, so importance ratios stay exact; sync mode only)."),
         .value("seed", \.seed, .unsignedInteger, "Base seed of every sampled answer (mixed with its prompt's global index and its number)."),
     ] + GRPOSettings.keys.map { $0.lifted(into: \.grpo, variants: [Algorithm.grpo.rawValue]) }
       + PPOSettings.keys.map { $0.lifted(into: \.ppo, variants: [Algorithm.ppo.rawValue]) }
@@ -96,6 +100,9 @@ public struct RLSection: AlgorithmConfig {
     /// Trajectories per step.
     public var trajectoriesPerStep: Int { promptsPerStep * groupSize }
 }
+
+/// `rl.rollout_precision: fp32|bf16`.
+extension DecodePrecision: ConfigChoice {}
 
 /// An RL run's config: the shared sections plus `rl:`.
 public typealias RLRunConfig = RunConfig<RLSection>

@@ -108,6 +108,9 @@ public final class RLTrainer {
         if s.algorithm == .grpo && s.groupSize < 2 {
             throw RunConfigError(location: "rl.group_size", message: "GRPO compares answers within a group; it needs at least 2, got \(s.groupSize)")
         }
+        if s.rolloutPrecision != .fp32 && s.mode == .async {
+            throw RunConfigError(location: "rl.rollout_precision", message: "learners recompute log π_old of BF16 rollouts with their current weights, which in async mode are one version newer than the weights that sampled; use sync mode or fp32 rollouts")
+        }
         if s.stalenessBound < (s.mode == .async ? 1 : 0) {
             throw RunConfigError(location: "rl.max_staleness", message: "async mode trains on answers one version old; the bound must be at least 1")
         }

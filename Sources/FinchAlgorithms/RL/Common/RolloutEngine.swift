@@ -31,9 +31,11 @@ final class RolloutEngine {
         let sampling = SamplingParams(temperature: Float(section.temperature))
         var out: [Trajectory] = []
         out.reserveCapacity(rows.count)
+        // One decoder per call: with BF16 rollouts its copy of this version's weights is made once.
+        let decoder = IncrementalForward(model: model, precision: section.rolloutPrecision)
         for start in stride(from: 0, to: rows.count, by: section.rolloutBatch) {
             let batch = rows[start..<min(rows.count, start + section.rolloutBatch)]
-            let generations = generate(model: model, prompts: batch.map { prompts[$0.prompt].tokens },
+            let generations = generate(with: decoder, prompts: batch.map { prompts[$0.prompt].tokens },
                                        maxNewTokens: section.maxNewTokens, sampling: sampling,
                                        stopTokens: [tokenizer.eosID],
                                        seeds: batch.map { answerSeed(base: section.seed, problem: prompts[$0.prompt].global, sample: $0.sample) })
