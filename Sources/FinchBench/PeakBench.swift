@@ -49,6 +49,7 @@ public enum PeakFlops {
     }
 
     static func sgemmGFLOPS(n: Int) -> Double {
+        openblas_set_num_threads(1)  // "on one thread": OpenBLAS would otherwise use its own pool
         let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
         var c = [Float](repeating: 0, count: n * n)
         var best = 0.0

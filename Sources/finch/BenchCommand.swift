@@ -14,14 +14,14 @@ struct Bench: ParsableCommand {
         subcommands: [Train.self, Decode.self, AllReduce.self, Rollouts.self, Peak.self])
 
     struct Common: ParsableArguments {
-        @Option(help: "Model preset: tiny, char6 or gpt2-124m.") var preset = "tiny"
+        @Option(help: "Model preset: tiny, char6, grpo-small or gpt2-124m.") var preset = "tiny"
         @Option(help: "Kernel threads per process.") var threads = 1
         @Flag(help: "One JSON object per result.") var json = false
 
         func resolve() throws -> BenchPreset {
             KernelThreads.set(threads)
             guard let p = BenchPreset.named(preset) else {
-                throw ValidationError("unknown preset '\(preset)' (tiny, char6, gpt2-124m)")
+                throw ValidationError("unknown preset '\(preset)' (\(BenchPreset.all.map(\.name).joined(separator: ", ")))")
             }
             return p
         }
@@ -136,19 +136,25 @@ struct Bench: ParsableCommand {
     struct Rollouts: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "GRPO steps with 1 learner and N rollout workers (via mpirun): trajectories/s and learner wait, sync vs async.",
-            discussion: "Ranks beyond the machine's cores are oversubscribed; each rank runs one kernel thread.")
+            discussion: "Ranks beyond the machine's cores are oversubscribed; each rank runs --threads kernel threads.")
         @OptionGroup var common: Common
         @Option(parsing: .upToNextOption, help: "Rollout worker counts (0: one colocated rank).") var workers: [Int] = [1, 2, 3]
         @Option(parsing: .upToNextOption, help: "Modes to compare.") var modes: [String] = ["sync", "async"]
         @Option(help: "Timed steps (after one warm-up step).") var steps = 4
+        @Option(help: "Rollout decoding precision: fp32 or bf16 (rl.rollout_precision).") var rolloutPrecision = "fp32"
+        @Option(help: "Write the starting weights and the prompts here (for scripts/bench-grpo-vs-trl.py).") var saveStart: String?
         @Flag(help: "Run as a rank of the job this command starts (internal).") var inner = false
 
         func run() throws {
             let preset = try common.resolve()
+            guard let precision = DecodePrecision(rawValue: rolloutPrecision) else {
+                throw ValidationError("unknown precision '\(rolloutPrecision)' (fp32, bf16)")
+            }
             if inner {
                 let comm = try Communicator.world()
                 guard let mode = RLSection.Mode(rawValue: modes.first ?? "") else { throw ValidationError("unknown mode \(modes)") }
-                let r = try benchRollouts(preset: preset, comm: comm, mode: mode, steps: steps)
+                let r = try benchRollouts(preset: preset, comm: comm, mode: mode, steps: steps, threads: common.threads,
+                                          rolloutPrecision: precision, saveStart: saveStart)
                 if comm.rank == 0 { print(String(decoding: try JSONEncoder().encode(r), as: UTF8.self)) }
                 return
             }
@@ -156,14 +162,17 @@ struct Bench: ParsableCommand {
                 for count in workers {
                     let job = try MPIJob(processCount: count + 1, timeoutSeconds: 1800).run(
                         executable: CommandLine.arguments[0],
-                        arguments: ["bench", "rollouts", "--inner", "--preset", preset.name, "--modes", mode, "--steps", "\(steps)"])
+                        arguments: ["bench", "rollouts", "--inner", "--preset", preset.name, "--modes", mode, "--steps", "\(steps)",
+                                    "--threads", "\(common.threads)", "--rollout-precision", rolloutPrecision]
+                            + (saveStart.map { ["--save-start", $0] } ?? []))
                     guard job.succeeded, let line = job.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
                         throw ValidationError("mpirun -np \(count + 1) failed (exit \(job.exitCode)):\n\(job.output)")
                     }
                     let r = try JSONDecoder().decode(RolloutBenchResult.self, from: Data(line.utf8))
-                    try common.emit(r, String(format: "rollouts %@ %@: 1 learner + %d worker(s) on %d cores: %.1f trajectories/s, %.0f ms/step, learner waits %.0f%% of the step",
-                                              r.preset, r.mode, r.rollout_workers, ProcessInfo.processInfo.activeProcessorCount,
-                                              r.trajectories_per_s, r.ms_per_step, r.learner_wait_fraction * 100))
+                    try common.emit(r, String(format: "rollouts %@ %@ %@: 1 learner + %d worker(s) × %d thread(s) on %d cores: %.1f trajectories/s, %.0f ms/step (generate %.0f, update %.0f), learner waits %.0f%% of the step, %.1f tokens/answer",
+                                              r.preset, r.mode, r.rollout_precision, r.rollout_workers, r.threads,
+                                              ProcessInfo.processInfo.activeProcessorCount, r.trajectories_per_s, r.ms_per_step,
+                                              r.generate_ms, r.update_ms, r.learner_wait_fraction * 100, r.response_length))
                 }
             }
         }

@@ -4,15 +4,15 @@ import Foundation
 
 /// The files beside the weights that make a checkpoint directory a loadable model:
 /// Hugging Face's `config.json` and the tokenizer's `tokenizer.json`.
-enum PolicyFiles {
-    static func modelConfigJSON(_ config: ModelConfig) throws -> Data {
+public enum PolicyFiles {
+    public static func modelConfigJSON(_ config: ModelConfig) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(config)
     }
 
     /// tokenizer.json as the tokenizer writes it, so the checkpoint loads with its own tokenizer.
-    static func tokenizerJSON(_ tokenizer: any Tokenizer) throws -> Data {
+    public static func tokenizerJSON(_ tokenizer: any Tokenizer) throws -> Data {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("finch-tokenizer-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
