@@ -48,6 +48,11 @@ final class TaskDatasetTests: XCTestCase {
                 XCTAssertEqual(train.count, 12)
                 XCTAssertEqual(eval.count, 6)
                 for line in train + eval { try checkLine(line, task: task, format: format) }
+                if format == .prefs {
+                    // The typed reader the reward-model trainer uses reads every line back.
+                    let records = try PreferenceRecord.read(out.appendingPathComponent("train.jsonl"))
+                    XCTAssertEqual(records.map(\.prompt), train.map { .plain($0["prompt"] as! String) })
+                }
             }
         }
     }

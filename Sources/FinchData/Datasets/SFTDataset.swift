@@ -35,15 +35,8 @@ public struct SFTDataset: Sendable {
     /// Loads and tokenizes a JSONL file.
     public init(contentsOf url: URL, tokenizer: any Tokenizer, maxLength: Int, dropOverlong: Bool = false) throws {
         let source = url.path
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw DataError(source: source, reason: "cannot read: \(error.localizedDescription)")
-        }
-        var numberedRecords: [(line: Int, record: SFTRecord)] = []
-        for (index, line) in Self.lines(of: data).enumerated() where !Self.isBlank(line) {
-            numberedRecords.append((index + 1, try SFTRecord.parse(jsonLine: line, source: source, line: index + 1)))
+        let numberedRecords = try readJSONLines(url).map { number, line in
+            (line: number, record: try SFTRecord.parse(jsonLine: line, source: source, line: number))
         }
         try self.init(numberedRecords: numberedRecords, source: source, tokenizer: tokenizer,
                       maxLength: maxLength, dropOverlong: dropOverlong)
@@ -86,16 +79,5 @@ public struct SFTDataset: Sendable {
         }
         self.examples = examples
         self.droppedOverlongCount = dropped
-    }
-
-    /// Splits on `\n`, dropping a trailing `\r` so files written on Windows read the same.
-    private static func lines(of data: Data) -> [Data] {
-        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        return lines.map { $0.last == UInt8(ascii: "\r") ? Data($0.dropLast()) : Data($0) }
-    }
-
-    private static func isBlank(_ line: Data) -> Bool {
-        line.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
     }
 }

@@ -74,18 +74,6 @@ public enum SFTRecord: Equatable, Sendable {
 
     private static func parseMessages(_ value: Any, fail: (String) -> DataError) throws -> [ChatMessage] {
         guard let items = value as? [Any] else { throw fail("\"messages\" must be an array") }
-        return try items.enumerated().map { index, item in
-            let at = "messages[\(index)]"
-            guard let message = item as? [String: Any] else { throw fail("\(at) must be an object") }
-            guard let roleValue = message["role"] else { throw fail("\(at) is missing key \"role\"") }
-            guard let roleName = roleValue as? String else { throw fail("\(at).role must be a string") }
-            guard let role = ChatRole(rawValue: roleName) else {
-                let known = ChatRole.allCases.map(\.rawValue).joined(separator: ", ")
-                throw fail("\(at) has unknown role \"\(roleName)\" (expected one of: \(known))")
-            }
-            guard let contentValue = message["content"] else { throw fail("\(at) is missing key \"content\"") }
-            guard let content = contentValue as? String else { throw fail("\(at).content must be a string") }
-            return ChatMessage(role: role, content: content)
-        }
+        return try ChatMessage.list(items, key: "messages", fail: fail)
     }
 }

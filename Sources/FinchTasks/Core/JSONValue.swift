@@ -1,3 +1,4 @@
+import Foundation
 import FinchData
 /// Any JSON value, so a task's ground truth (each task has its own shape) can travel in one
 /// record type through data files, rollout workers and MPI messages, and be decoded back into
@@ -43,5 +44,14 @@ public enum JSONValue: Codable, Hashable, Sendable {
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
         }
+    }
+}
+
+extension JSONValue {
+    /// The fields of a JSON object made by `JSONSerialization` (as `PreferenceRecord.jsonObject`
+    /// is), to merge into a generated line.
+    static func object(from object: [String: Any]) -> [String: JSONValue] {
+        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data("{}".utf8)
+        return (try? JSONDecoder().decode([String: JSONValue].self, from: data)) ?? [:]
     }
 }

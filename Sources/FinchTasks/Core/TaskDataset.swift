@@ -97,8 +97,9 @@ public enum TaskDataset {
                 fields["prompt"] = .string(CritiquePrompt.render(question: instance.prompt, solution: solution))
                 fields["completion"] = .string(critique)
             case .prefs:
-                fields["chosen"] = .string(task.referenceSolution(for: problem))
-                fields["rejected"] = .string(task.flawedSolution(for: problem, using: &rng))
+                let record = PreferenceRecord(prompt: .plain(instance.prompt), choice: .pairwise(
+                    chosen: .plain(task.referenceSolution(for: problem)), rejected: .plain(task.flawedSolution(for: problem, using: &rng))))
+                fields.merge(JSONValue.object(from: record.jsonObject)) { $1 }
             case .prompts:
                 break
             }
