@@ -63,7 +63,7 @@ public func benchRollouts(preset: BenchPreset, comm: Communicator, mode: RLSecti
         try SafeTensorsWriter.write(start.namedTensors(start.params), metadata: ["format": "pt"],
                                     to: out.appendingPathComponent("model.safetensors"))
         try PolicyFiles.modelConfigJSON(model).write(to: out.appendingPathComponent("config.json"))
-        try FileManager.default.copyItem(at: dir.appendingPathComponent("train.jsonl"), to: out.appendingPathComponent("prompts.jsonl"))
+        try Data(contentsOf: dir.appendingPathComponent("train.jsonl")).write(to: out.appendingPathComponent("prompts.jsonl"))
     }
     let trainer = try RLTrainer(config: config, world: comm, task: task, log: { _ in })
     try trainer.run(stopAfter: steps + 1)

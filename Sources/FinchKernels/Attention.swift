@@ -47,13 +47,31 @@ public struct AttentionShape: Sendable {
     var outRow: Int { numHeads * headDim }
 }
 
+/// Rows that pack several sequences behind one shared prefix (the answers to one prompt):
+/// query i of row b does not see keys in [prefix[b], segmentStart[b·T + i]), the earlier
+/// segments, so each segment attends to the prefix and to itself, exactly as if it followed
+/// the prefix alone. The backward pass needs nothing more: hidden keys get probability 0.
+public struct SegmentMask: Sendable {
+    /// Per row: where the shared prefix ends. [B]
+    public var prefix: [Int]
+    /// Per query: where its own segment starts (≤ prefix for prefix tokens and padding). [B·T]
+    public var segmentStart: [Int32]
+
+    public init(prefix: [Int], segmentStart: [Int32]) {
+        self.prefix = prefix
+        self.segmentStart = segmentStart
+    }
+}
+
 /// out[B, Tq, nh·hd] = softmax(q·kᵀ/√hd + causal mask) · v, per head.
 ///
-/// Query i of row b sits at absolute position past[b] + i and sees keys 0...past[b] + i.
+/// Query i of row b sits at absolute position past[b] + i and sees keys 0...past[b] + i, less
+/// those a `mask` hides (training only, past = 0).
 /// probs: [B, nh, Tq, keyCapacity], kept for the backward pass (pass scratch when decoding).
 public func attentionForward(out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
                              q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                             past: [Int]? = nil, shape s: AttentionShape) {
+                             past: [Int]? = nil, mask: SegmentMask? = nil, shape s: AttentionShape) {
+    precondition(mask == nil || past == nil, "attention: segment masks are for training rows")
     let Tq = s.queries, L = s.keyCapacity, hd = s.headDim
     for b in 0..<s.batch { precondition((past?[b] ?? 0) + Tq <= L, "attention: row \(b) needs more than \(L) key slots") }
     parallelFor(s.batch * s.numKVHeads) { unit in
@@ -79,7 +97,16 @@ public func attentionForward(out: UnsafeMutablePointer<Float>, probs: UnsafeMuta
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(i1 - i0), Int32(visible), Int32(hd),
                             s.scale, qh + i0 * s.qTokenStride, Int32(s.qTokenStride), kh, Int32(s.kvTokenStride),
                             0, P + i0 * L, Int32(L))
-                for i in i0..<i1 { softmaxCausalRow(P + i * L, visible: p0 + i + 1, width: keys) }
+                for i in i0..<i1 {
+                    guard let mask else {
+                        softmaxCausalRow(P + i * L, visible: p0 + i + 1, width: keys)
+                        continue
+                    }
+                    let from = mask.prefix[b], hidden = max(0, Int(mask.segmentStart[b * Tq + i]) - from)
+                    (P + i * L + from).update(repeating: -.infinity, count: hidden)
+                    softmaxCausalRow(P + i * L, visible: p0 + i + 1, width: keys)
+                    (P + i * L + from).update(repeating: 0, count: hidden)  // exactly 0, not e^-87
+                }
                 // out[i0..<i1] = P · V
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(i1 - i0), Int32(hd), Int32(visible),
                             1, P + i0 * L, Int32(L), vh, Int32(s.kvTokenStride), 0, o + i0 * s.outRow, Int32(s.outRow))

@@ -19,8 +19,9 @@ struct BlockActivations {
 
 /// Where attention finds its keys and values.
 enum KeyValueSource {
-    /// Training: the block's own fused qkv buffer, T queries over the same T keys.
-    case fused(batch: Int, seqLen: Int)
+    /// Training: the block's own fused qkv buffer, T queries over the same T keys (less those a
+    /// segment mask hides, in rows that pack several answers behind their shared prompt).
+    case fused(batch: Int, seqLen: Int, mask: SegmentMask?)
     /// Decoding: new keys/values are appended to a cache of `capacity` slots per row,
     /// row b holding `past[b]` tokens before this call.
     case cache(k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, past: [Int], batch: Int,
@@ -39,10 +40,10 @@ extension Transformer {
             ropeApply(a.qkv, positions: positions, N: N, heads: d.nh + d.nkv, rowStride: d.qkv, table: rope)
         }
         switch kv {
-        case let .fused(B, T):
+        case let .fused(B, T, mask):
             let shape = AttentionShape.fused(batch: B, seqLen: T, numHeads: d.nh, numKVHeads: d.nkv, headDim: d.hd)
             attentionForward(out: a.atty, probs: a.probs, q: a.qkv, k: a.qkv + d.attn,
-                             v: a.qkv + d.attn + d.nkv * d.hd, shape: shape)
+                             v: a.qkv + d.attn + d.nkv * d.hd, mask: mask, shape: shape)
         case let .cache(kc, vc, past, B, Tq, cap):
             let kvDim = d.nkv * d.hd
             for b in 0..<B {

@@ -53,9 +53,21 @@ public func generate(with forward: IncrementalForward, prompts: [[Int32]], maxNe
     var rngs = seeds.map { RNG(seed: $0) }
     let V = model.config.vocabSize
 
-    var tokens = [Int32](repeating: 0, count: B * longest)
-    for b in 0..<B { for (i, t) in prompts[b].enumerated() { tokens[b * longest + i] = t } }
-    var logits = forward.step(tokens: tokens, counts: prompts.map(\.count), cache: cache)
+    // Answers to the same prompt (GRPO's groups, pass@k samples) share its prefill: each distinct
+    // prompt is computed once and its cache row copied to its answers.
+    var distinct: [[Int32]] = [], sourceRow: [Int] = []
+    for (b, prompt) in prompts.enumerated() {
+        if b > 0, prompts[b - 1] == prompt { sourceRow.append(distinct.count - 1) } else { distinct.append(prompt); sourceRow.append(distinct.count - 1) }
+    }
+    let U = distinct.count
+    var tokens = [Int32](repeating: 0, count: U * longest)
+    for u in 0..<U { for (i, t) in distinct[u].enumerated() { tokens[u * longest + i] = t } }
+    if U < B { cache.keepRows(Array(0..<U)) }
+    var logits = forward.step(tokens: tokens, counts: distinct.map(\.count), cache: cache)
+    if U < B {
+        cache.expandRows(sourceRow)
+        logits = sourceRow.flatMap { logits[($0 * V)..<(($0 + 1) * V)] }
+    }
     // Cache row r holds sequence rows[r].
     var rows = Array(0..<B)
     while true {

@@ -89,4 +89,30 @@ public final class KVCache {
         lengths = keep.map { lengths[$0] }
         batch = keep.count
     }
+
+    /// Makes row i a copy of row `sources[i]` (sources[i] ≤ i, non-decreasing, at most the batch
+    /// the cache was made for): one cached prompt becomes the start of several answers.
+    public func expandRows(_ sources: [Int]) {
+        precondition(sources.count * rowStride <= layerStride && zip(sources, sources.dropFirst()).allSatisfy { $0 <= $1 }
+                     && sources.enumerated().allSatisfy { $1 <= $0 && $1 < batch },
+                     "expandRows: sources must be non-decreasing, each at most its row and below the batch \(batch)")
+        let size = bf16 ? 2 : 4
+        let (gap, runs, width) = bf16 ? (capacity * headDim, kvHeads, headDim) : (0, 1, kvHeads * headDim)
+        let oldLengths = lengths
+        // From the last row down: a source row is copied out before anything overwrites it.
+        for to in sources.indices.reversed() where sources[to] != to {
+            let from = sources[to]
+            for l in 0..<layers {
+                for buffer in [k, v] {
+                    for r in 0..<runs {
+                        let src = (l * layerStride + from * rowStride + r * gap) * size
+                        let dst = (l * layerStride + to * rowStride + r * gap) * size
+                        (buffer + dst).copyMemory(from: buffer + src, byteCount: oldLengths[from] * width * size)
+                    }
+                }
+            }
+        }
+        lengths = sources.map { oldLengths[$0] }
+        batch = sources.count
+    }
 }

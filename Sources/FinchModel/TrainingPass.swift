@@ -7,7 +7,8 @@ final class ActivationStore {
     private let buffer: FlatBuffer
     private let offsets: [String: Int]
     private let perLayer: Int
-    let positions: [Int32]  // [N], t within each row
+    /// [N], t within each row unless the caller gave positions (packed rows)
+    var positions: [Int32]
 
     init(dims d: ModelDims, B: Int, T: Int) {
         self.B = B; self.T = T
@@ -91,18 +92,27 @@ public final class TrainingPass {
     ///
     /// `temperature` divides the logits first, so RL scores tokens under the same distribution
     /// the sampler drew them from (`sampleToken` with that temperature).
+    ///
+    /// `positions` [B·T] (default: t within each row) and `mask` let one row pack several
+    /// answers behind their shared prompt (`SegmentMask`): each answer's tokens take the
+    /// positions they would have after the prompt alone, and a row may be longer than the
+    /// model's context as long as no position is.
     public func forward(tokens: [Int32], targets: [Int32], batch B: Int, seqLen T: Int,
-                        entropy: Bool = false, temperature: Float = 1)
+                        entropy: Bool = false, temperature: Float = 1, positions: [Int32]? = nil,
+                        mask: SegmentMask? = nil)
         -> (logprobs: [Float], entropy: [Float]?, values: [Float]?) {
         precondition(temperature > 0, "forward: temperature must be positive")
         precondition(tokens.count == B * T && targets.count == B * T, "forward: tokens and targets must be [B·T]")
-        precondition(T <= model.config.maxPositions, "forward: sequence length \(T) exceeds max positions \(model.config.maxPositions)")
+        precondition(positions.map { $0.count == B * T } ?? true, "forward: positions must be [B·T]")
+        let furthest = positions.map { Int($0.max() ?? 0) + 1 } ?? T
+        precondition(furthest <= model.config.maxPositions, "forward: position \(furthest - 1) exceeds max positions \(model.config.maxPositions)")
         let d = model.dims, N = B * T, p = model.params.pointer
         if store?.B != B || store?.T != T || scratch?.threads != KernelThreads.count {
             store = ActivationStore(dims: d, B: B, T: T)
             scratch = BackwardScratch(dims: d, B: B, T: T)
         }
         let s = store!
+        s.positions = positions ?? (0..<N).map { Int32($0 % T) }
         self.tokens = tokens
         self.targets = targets
         wantEntropy = entropy
@@ -114,7 +124,7 @@ public final class TrainingPass {
             }
             for l in 0..<d.L {
                 model.blockForward(model.layers[l], inp: s.residual(l), out: s.residual(l + 1), a: s.block(l),
-                                   positions: pos.baseAddress!, kv: .fused(batch: B, seqLen: T), N: N)
+                                   positions: pos.baseAddress!, kv: .fused(batch: B, seqLen: T, mask: mask), N: N)
             }
         }
         model.norm(out: s.at("lnf"), mean: s.at("lnfMean"), rstd: s.at("lnfRstd"), inp: s.residual(d.L),

@@ -104,15 +104,11 @@ final class PolicyUpdate {
         guard reference != nil || needsValues || recomputesOld else { return }
         for start in stride(from: 0, to: rows.count, by: section.microBatch) {
             let micro = start..<min(rows.count, start + section.microBatch)
-            let batch = TokenBatch(rows: rows[micro], seqLen: T, padID: padID)
-            let refLogprobs = reference?.forward(tokens: batch.inputs, targets: batch.targets, batch: micro.count,
-                                                 seqLen: T, temperature: temperature).logprobs
-            let policy = needsValues || recomputesOld
-                ? pass.forward(tokens: batch.inputs, targets: batch.targets, batch: micro.count, seqLen: T,
-                               temperature: temperature) : nil
+            let batch = layout(rows[micro], seqLen: T)
+            let refLogprobs = reference?.forward(batch, temperature: temperature).logprobs
+            let policy = needsValues || recomputesOld ? pass.forward(batch, temperature: temperature) : nil
             for (r, i) in micro.enumerated() {
-                let row = rows[i]
-                let positions = (0..<row.completionLength).map { row.position($0, row: r, seqLen: T) }
+                let positions = batch.completionIndices[r]
                 if recomputesOld, let policy { rows[i].old = positions.map { policy.logprobs[$0] } }
                 if let refLogprobs {
                     rows[i].ref = positions.map { refLogprobs[$0] }
@@ -129,12 +125,11 @@ final class PolicyUpdate {
     /// value loss's (the trunk's gradient is then left unused).
     private func accumulate(_ rows: ArraySlice<LearnerRow>, seqLen T: Int, normalizer: Double, beta: Double,
                             policy: Bool, sums: inout UpdateSums) {
-        let batch = TokenBatch(rows: rows, seqLen: T, padID: padID)
-        let B = rows.count
-        let out = pass.forward(tokens: batch.inputs, targets: batch.targets, batch: B, seqLen: T, entropy: true,
-                               temperature: temperature)
+        let batch = layout(rows, seqLen: T)
+        let out = pass.forward(batch, entropy: true, temperature: temperature)
+        let N = batch.batch * batch.seqLen
         // Gather the completion tokens, flat in row order, as the loss reads them.
-        let positions = rows.enumerated().flatMap { r, row in (0..<row.completionLength).map { row.position($0, row: r, seqLen: T) } }
+        let positions = batch.completionIndices.flatMap { $0 }
         let hasValues = out.values != nil && rows.first?.returns != nil
         let tokens = PolicyTokens(
             logprobs: positions.map { Double(out.logprobs[$0]) }, oldLogprobs: rows.flatMap { $0.old.map(Double.init) },
@@ -150,15 +145,21 @@ final class PolicyUpdate {
         sums.tokens += Double(tokens.count)
 
         // Scatter the gradients back to the [B, T] positions the training pass takes.
-        var dlogprobs = [Float](repeating: 0, count: B * T)
-        var dentropy: [Float]? = policy && section.entropyCoef > 0 ? [Float](repeating: 0, count: B * T) : nil
-        var dvalues: [Float]? = result.dvalues.map { _ in [Float](repeating: 0, count: B * T) }
+        var dlogprobs = [Float](repeating: 0, count: N)
+        var dentropy: [Float]? = policy && section.entropyCoef > 0 ? [Float](repeating: 0, count: N) : nil
+        var dvalues: [Float]? = result.dvalues.map { _ in [Float](repeating: 0, count: N) }
         for (t, n) in positions.enumerated() {
             dlogprobs[n] = Float(result.dlogprobs[t])
             dentropy?[n] = Float(result.dentropy[t])
             dvalues?[n] = Float(result.dvalues![t])
         }
         pass.backward(dlogprobs: dlogprobs, dentropy: dentropy, dvalues: dvalues)
+    }
+
+    /// The answers' layout for one pass: packed behind their shared prompts (`rl.pack_prompts`),
+    /// or one padded row each.
+    private func layout(_ rows: ArraySlice<LearnerRow>, seqLen T: Int) -> AnswerBatch {
+        section.packPrompts ? .packed(rows, padID: padID) : .padded(rows, seqLen: T, padID: padID)
     }
 
     /// Clips the gradients about to be applied (the policy's, unless it is frozen, and the value
