@@ -84,7 +84,7 @@ private func dot4<R: KeyValueRows>(_ q: UnsafePointer<Float>, _ k: R, _ a: Int, 
     return s
 }
 
-/// out[width] = Σ_{j<n} w[j] · rows[j][0..<width]; 32 columns per pass.
+/// out[width] = Σ_{j<n} w[j] · rows[j][0..<width]; 32 columns per pass, then 16, then 8.
 @inline(__always)
 private func weightedRowSum<R: KeyValueRows>(_ out: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>,
                                              _ rows: R, n: Int, width: Int) {
@@ -104,6 +104,17 @@ private func weightedRowSum<R: KeyValueRows>(_ out: UnsafeMutablePointer<Float>,
         o.storeBytes(of: a2, toByteOffset: c * 4 + 64, as: Float8.self)
         o.storeBytes(of: a3, toByteOffset: c * 4 + 96, as: Float8.self)
         c += 32
+    }
+    if c + 16 <= width {  // hd = 48 and 80 end with 16 columns: one pass, not two
+        var a0 = Float8(), a1 = Float8()
+        for j in 0..<n {
+            let p = Float8(repeating: w[j])
+            a0.addProduct(p, rows.load8(j, c))
+            a1.addProduct(p, rows.load8(j, c + 8))
+        }
+        o.storeBytes(of: a0, toByteOffset: c * 4, as: Float8.self)
+        o.storeBytes(of: a1, toByteOffset: c * 4 + 32, as: Float8.self)
+        c += 16
     }
     while c + 8 <= width {
         var a = Float8()

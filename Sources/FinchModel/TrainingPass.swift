@@ -10,7 +10,9 @@ final class ActivationStore {
     /// [N], t within each row unless the caller gave positions (packed rows)
     var positions: [Int32]
 
-    init(dims d: ModelDims, B: Int, T: Int) {
+    /// `reusing` a previous store's memory when it is large enough: RL micro-batches change shape
+    /// every call, and fresh allocations cost page faults on every pass.
+    init(dims d: ModelDims, B: Int, T: Int, reusing previous: ActivationStore? = nil) {
         self.B = B; self.T = T
         let N = B * T
         var o = 0
@@ -26,7 +28,7 @@ final class ActivationStore {
         take("embedded", N * d.C)  // residual stream into layer 0
         take("lnf", N * d.C); take("lnfMean", N); take("lnfRstd", N)
         take("logits", N * d.V); take("logprobs", N); take("entropy", N); take("values", N)
-        buffer = FlatBuffer(count: o)
+        buffer = previous.flatMap { $0.buffer.count >= o ? $0.buffer : nil } ?? FlatBuffer(count: o)
         self.offsets = offsets
         positions = (0..<N).map { Int32($0 % T) }
     }
@@ -53,10 +55,12 @@ final class BackwardScratch {
     let threads = KernelThreads.count
     let dres, dln, dqkv, datty, dfc, dact, attention: UnsafeMutablePointer<Float>
 
-    init(dims d: ModelDims, B: Int, T: Int) {
+    init(dims d: ModelDims, B: Int, T: Int, reusing previous: BackwardScratch? = nil) {
         let N = B * T
         let sizes = [N * d.C, N * d.C, N * d.qkv, N * d.attn, N * d.fc, N * d.I, KernelThreads.count * T * T]
-        buffer = FlatBuffer(count: sizes.reduce(0, +))
+        let total = sizes.reduce(0, +)
+        buffer = previous.flatMap { $0.threads == KernelThreads.count && $0.buffer.count >= total ? $0.buffer : nil }
+            ?? FlatBuffer(count: total)
         var ptrs: [UnsafeMutablePointer<Float>] = []
         var o = 0
         for s in sizes { ptrs.append(buffer.pointer + o); o += s }
@@ -108,8 +112,8 @@ public final class TrainingPass {
         precondition(furthest <= model.config.maxPositions, "forward: position \(furthest - 1) exceeds max positions \(model.config.maxPositions)")
         let d = model.dims, N = B * T, p = model.params.pointer
         if store?.B != B || store?.T != T || scratch?.threads != KernelThreads.count {
-            store = ActivationStore(dims: d, B: B, T: T)
-            scratch = BackwardScratch(dims: d, B: B, T: T)
+            store = ActivationStore(dims: d, B: B, T: T, reusing: store)
+            scratch = BackwardScratch(dims: d, B: B, T: T, reusing: scratch)
         }
         let s = store!
         s.positions = positions ?? (0..<N).map { Int32($0 % T) }
