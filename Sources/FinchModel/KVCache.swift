@@ -72,20 +72,7 @@ public final class KVCache {
     public func keepRows(_ keep: [Int]) {
         precondition(zip(keep, keep.dropFirst()).allSatisfy { $0 < $1 } && keep.allSatisfy { $0 >= 0 && $0 < batch },
                      "keepRows: indices must increase and be below the batch \(batch)")
-        let size = bf16 ? 2 : 4
-        // Within a row: (elements between runs of cached values, runs, elements per cached token of a run)
-        let (gap, runs, width) = bf16 ? (capacity * headDim, kvHeads, headDim) : (0, 1, kvHeads * headDim)
-        for (to, from) in keep.enumerated() where to != from {
-            for l in 0..<layers {
-                for buffer in [k, v] {
-                    for r in 0..<runs {
-                        let src = (l * layerStride + from * rowStride + r * gap) * size
-                        let dst = (l * layerStride + to * rowStride + r * gap) * size
-                        (buffer + dst).copyMemory(from: buffer + src, byteCount: lengths[from] * width * size)
-                    }
-                }
-            }
-        }
+        for (to, from) in keep.enumerated() where to != from { copyRow(from, to: to, tokens: lengths[from]) }
         lengths = keep.map { lengths[$0] }
         batch = keep.count
     }
@@ -96,23 +83,26 @@ public final class KVCache {
         precondition(sources.count * rowStride <= layerStride && zip(sources, sources.dropFirst()).allSatisfy { $0 <= $1 }
                      && sources.enumerated().allSatisfy { $1 <= $0 && $1 < batch },
                      "expandRows: sources must be non-decreasing, each at most its row and below the batch \(batch)")
-        let size = bf16 ? 2 : 4
-        let (gap, runs, width) = bf16 ? (capacity * headDim, kvHeads, headDim) : (0, 1, kvHeads * headDim)
         let oldLengths = lengths
         // From the last row down: a source row is copied out before anything overwrites it.
-        for to in sources.indices.reversed() where sources[to] != to {
-            let from = sources[to]
-            for l in 0..<layers {
-                for buffer in [k, v] {
-                    for r in 0..<runs {
-                        let src = (l * layerStride + from * rowStride + r * gap) * size
-                        let dst = (l * layerStride + to * rowStride + r * gap) * size
-                        (buffer + dst).copyMemory(from: buffer + src, byteCount: oldLengths[from] * width * size)
-                    }
+        for to in sources.indices.reversed() where sources[to] != to { copyRow(sources[to], to: to, tokens: oldLengths[sources[to]]) }
+        lengths = sources.map { oldLengths[$0] }
+        batch = sources.count
+    }
+
+    /// Copies the first `tokens` cached tokens of row `from` over row `to`, in every layer.
+    private func copyRow(_ from: Int, to: Int, tokens: Int) {
+        let size = bf16 ? 2 : 4
+        // Within a row: (elements between runs of cached values, runs, elements per cached token of a run)
+        let (gap, runs, width) = bf16 ? (capacity * headDim, kvHeads, headDim) : (0, 1, kvHeads * headDim)
+        for l in 0..<layers {
+            for buffer in [k, v] {
+                for r in 0..<runs {
+                    let src = (l * layerStride + from * rowStride + r * gap) * size
+                    let dst = (l * layerStride + to * rowStride + r * gap) * size
+                    (buffer + dst).copyMemory(from: buffer + src, byteCount: tokens * width * size)
                 }
             }
         }
-        lengths = sources.map { oldLengths[$0] }
-        batch = sources.count
     }
 }
