@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Finch: distributed post-training for language models, in Swift over MPI.
 // Layers, top to bottom (each imports only those above it):
-//   COpenBLAS, CMPI → FinchKernels → FinchModel → FinchData → FinchTasks → FinchDistributed
+//   COpenBLAS, CMPI → FinchKernels → FinchModel → FinchData → FinchExpressions → FinchTasks → FinchDistributed
 //     → FinchTrain (config, checkpoints, the run harness) → FinchEval → FinchAlgorithms (SFT/, RL/) → FinchBench → finch
 import PackageDescription
 
@@ -35,7 +35,8 @@ let package = Package(
         .target(name: "FinchKernels", dependencies: ["COpenBLAS"], swiftSettings: optimize),
         .target(name: "FinchModel", dependencies: ["FinchKernels"], swiftSettings: optimize),
         .target(name: "FinchData", dependencies: ["FinchKernels", "FinchModel"], swiftSettings: optimize),
-        .target(name: "FinchTasks", dependencies: ["FinchData"], swiftSettings: optimize),
+        .target(name: "FinchExpressions", dependencies: ["FinchKernels"], swiftSettings: optimize),
+        .target(name: "FinchTasks", dependencies: ["FinchData", "FinchExpressions"], swiftSettings: optimize),
         .target(name: "FinchDistributed", dependencies: ["CMPI", "FinchKernels"], swiftSettings: optimize),
         .target(name: "FinchTrain",
                 dependencies: ["FinchKernels", "FinchModel", "FinchData", "FinchDistributed", "Yams"],
@@ -52,6 +53,7 @@ let package = Package(
         .testTarget(name: "FinchKernelsTests", dependencies: ["FinchKernels"]),
         .testTarget(name: "FinchModelTests", dependencies: ["FinchModel"]),
         .testTarget(name: "FinchDataTests", dependencies: ["FinchData", "FinchTestSupport"]),
+        .testTarget(name: "FinchExpressionsTests", dependencies: ["FinchExpressions"]),
         .testTarget(name: "FinchTasksTests", dependencies: ["FinchTasks", "FinchTestSupport"]),
         .testTarget(name: "FinchDistributedTests", dependencies: ["FinchDistributed", "FinchTestSupport"]),
         .testTarget(name: "FinchTrainTests", dependencies: ["FinchAlgorithms"]),

@@ -1,4 +1,5 @@
 import FinchKernels
+import FinchExpressions
 import XCTest
 @testable import FinchData
 @testable import FinchTasks

@@ -1,4 +1,5 @@
 import FinchData
+import FinchExpressions
 import FinchKernels
 
 /// The arithmetic critic and perturber.

@@ -1,4 +1,5 @@
 import FinchData
+import FinchExpressions
 import FinchKernels
 
 /// A multi-step arithmetic problem: the expression as shown to the model and its value.

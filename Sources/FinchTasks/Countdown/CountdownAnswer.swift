@@ -1,4 +1,5 @@
 import FinchData
+import FinchExpressions
 import Foundation
 
 /// What a Countdown completion answers: the contents of its last `<answer>…</answer>`.

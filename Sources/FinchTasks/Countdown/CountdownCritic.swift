@@ -1,4 +1,5 @@
 import FinchData
+import FinchExpressions
 import FinchKernels
 
 /// The Countdown critic and perturber.

@@ -1,4 +1,5 @@
 import FinchData
+import FinchExpressions
 import FinchKernels
 
 /// A Countdown problem: reach `target` from `numbers`.

@@ -1,4 +1,5 @@
 import FinchData
+import FinchExpressions
 /// What a GeneralPoints completion answers, read from its last `formula:` line.
 enum GeneralPointsAnswer {
     case missing

@@ -1,4 +1,5 @@
 import FinchData
+import FinchExpressions
 import FinchKernels
 
 /// A GeneralPoints deal: four cards by rank (`"A"`, `"2"`…`"10"`, `"J"`, `"Q"`, `"K"`), in the

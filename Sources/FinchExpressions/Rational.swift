@@ -1,11 +1,10 @@
-import FinchData
 /// Why an arithmetic expression has no value.
-enum ArithmeticFailure: Error, Equatable, CustomStringConvertible {
+public enum ArithmeticFailure: Error, Equatable, CustomStringConvertible {
     case divisionByZero
     /// A numerator or denominator left the range of `Int`.
     case overflow
 
-    var description: String {
+    public var description: String {
         switch self {
         case .divisionByZero: return "division by zero"
         case .overflow: return "a number too large to check"
@@ -19,19 +18,19 @@ enum ArithmeticFailure: Error, Equatable, CustomStringConvertible {
 /// Every operation detects overflow and throws instead of wrapping (the data targets are built
 /// with -Ounchecked, where plain `+` on a huge model-written number would silently wrap).
 /// `Int.min` is never a numerator or denominator, so negating and taking magnitudes is safe.
-struct Rational: Hashable, Sendable, CustomStringConvertible {
-    let numerator: Int
+public struct Rational: Hashable, Sendable, CustomStringConvertible {
+    public let numerator: Int
     /// Always positive.
-    let denominator: Int
+    public let denominator: Int
 
-    init(_ integer: Int) {
+    public init(_ integer: Int) {
         precondition(integer != .min, "Rational: Int.min is outside the supported range")
         numerator = integer
         denominator = 1
     }
 
     /// Normalises the sign onto the numerator and divides out the greatest common divisor.
-    init(numerator: Int, denominator: Int) throws {
+    public init(numerator: Int, denominator: Int) throws {
         if denominator == 0 { throw ArithmeticFailure.divisionByZero }
         if numerator == .min || denominator == .min { throw ArithmeticFailure.overflow }
         let divisor = Self.gcd(numerator.magnitude, denominator.magnitude)
@@ -40,15 +39,15 @@ struct Rational: Hashable, Sendable, CustomStringConvertible {
         self.denominator = sign * denominator / Int(divisor)
     }
 
-    var isInteger: Bool { denominator == 1 }
+    public var isInteger: Bool { denominator == 1 }
 
     /// The value as an integer, or nil if it is a proper fraction.
-    var integerValue: Int? { isInteger ? numerator : nil }
+    public var integerValue: Int? { isInteger ? numerator : nil }
 
     /// `7`, `-3` or `8/3`.
-    var description: String { isInteger ? "\(numerator)" : "\(numerator)/\(denominator)" }
+    public var description: String { isInteger ? "\(numerator)" : "\(numerator)/\(denominator)" }
 
-    func adding(_ other: Rational) throws -> Rational {
+    public func adding(_ other: Rational) throws -> Rational {
         // Scale both to the least common denominator, which keeps intermediates small.
         let common = Int(Self.gcd(denominator.magnitude, other.denominator.magnitude))
         let left = try Self.multiply(numerator, other.denominator / common)
@@ -58,11 +57,11 @@ struct Rational: Hashable, Sendable, CustomStringConvertible {
         return try Rational(numerator: sum, denominator: try Self.multiply(denominator / common, other.denominator))
     }
 
-    func subtracting(_ other: Rational) throws -> Rational {
+    public func subtracting(_ other: Rational) throws -> Rational {
         try adding(Rational(numerator: -other.numerator, denominator: other.denominator))
     }
 
-    func multiplied(by other: Rational) throws -> Rational {
+    public func multiplied(by other: Rational) throws -> Rational {
         // Cancel across before multiplying so (a/b)·(b/a) never overflows on the way to 1.
         let first = Int(Self.gcd(numerator.magnitude, other.denominator.magnitude))
         let second = Int(Self.gcd(other.numerator.magnitude, denominator.magnitude))
@@ -70,7 +69,7 @@ struct Rational: Hashable, Sendable, CustomStringConvertible {
                             denominator: try Self.multiply(denominator / second, other.denominator / first))
     }
 
-    func divided(by other: Rational) throws -> Rational {
+    public func divided(by other: Rational) throws -> Rational {
         if other.numerator == 0 { throw ArithmeticFailure.divisionByZero }
         return try multiplied(by: Rational(numerator: other.denominator, denominator: other.numerator))
     }

@@ -1,9 +1,8 @@
-import FinchData
 /// Why text is not an arithmetic expression; `reason` is written for a critique or a verdict,
 /// e.g. "unbalanced parentheses".
-struct ExpressionSyntaxError: Error, Equatable, CustomStringConvertible {
-    let reason: String
-    var description: String { reason }
+public struct ExpressionSyntaxError: Error, Equatable, CustomStringConvertible {
+    public let reason: String
+    public var description: String { reason }
 }
 
 /// Reads the arithmetic that models write: non-negative integer literals, `+ - * /` (also
@@ -13,18 +12,22 @@ struct ExpressionSyntaxError: Error, Equatable, CustomStringConvertible {
 /// Model output is untrusted, so the parser bounds its own work: text longer than
 /// `maxLength` characters, parentheses nested deeper than `maxDepth`, and literals of more
 /// than `maxDigits` digits are rejected before any recursion or arithmetic could blow up.
-struct ExpressionParser {
+public struct ExpressionParser {
     /// Fifteen digits always fit in an `Int`, with room for a product of two to be caught as
     /// overflow rather than be unreadable.
-    static let maxDigits = 15
+    public static let maxDigits = 15
 
-    var maxLength = 400
-    var maxDepth = 40
+    public var maxLength = 400
+    public var maxDepth = 40
     /// Whether `-` may precede a literal, as in the step `(-4)*6=-24`. Off for answers over
     /// given numbers, where a minus sign would be an extra operation on a card.
-    var allowsNegativeLiterals = false
+    public var allowsNegativeLiterals = false
 
-    func parse(_ text: String) throws -> ArithmeticExpression {
+    public init(maxLength: Int = 400, maxDepth: Int = 40, allowsNegativeLiterals: Bool = false) {
+        (self.maxLength, self.maxDepth, self.allowsNegativeLiterals) = (maxLength, maxDepth, allowsNegativeLiterals)
+    }
+
+    public func parse(_ text: String) throws -> ArithmeticExpression {
         // A cheap byte bound first, so 10 kB of garbage is refused without walking graphemes.
         guard text.utf8.count <= 4 * maxLength, text.count <= maxLength else {
             throw ExpressionSyntaxError(reason: "longer than \(maxLength) characters")
@@ -39,7 +42,7 @@ struct ExpressionParser {
     }
 
     /// Parses `lhs = rhs`, the shape of a formula or a worked step.
-    func parseEquation(_ text: String) throws -> (left: ArithmeticExpression, right: ArithmeticExpression) {
+    public func parseEquation(_ text: String) throws -> (left: ArithmeticExpression, right: ArithmeticExpression) {
         let sides = text.split(separator: "=", omittingEmptySubsequences: false)
         guard sides.count == 2 else {
             throw ExpressionSyntaxError(reason: sides.count < 2 ? "no '='" : "more than one '='")
@@ -137,5 +140,5 @@ struct ExpressionParser {
 
 extension Character {
     /// Only 0–9: `isNumber` also accepts ² or ٣, which `Int(_:)` would not read.
-    var isASCIIDigit: Bool { asciiValue.map { (48...57).contains($0) } ?? false }
+    public var isASCIIDigit: Bool { asciiValue.map { (48...57).contains($0) } ?? false }
 }

@@ -1,16 +1,15 @@
-import FinchData
 /// Small edits of an expression tree, the raw material of flawed solutions. Leaves and
 /// operators are numbered left to right as they appear in the expression's text.
 extension ArithmeticExpression {
-    var leafCount: Int {
+    public var leafCount: Int {
         guard case let .operation(_, left, right) = self else { return 1 }
         return left.leafCount + right.leafCount
     }
 
-    var operatorCount: Int { leafCount - 1 }
+    public var operatorCount: Int { leafCount - 1 }
 
     /// The expression with leaf `index` replaced by `number`.
-    func replacingLeaf(_ index: Int, with number: Int) -> ArithmeticExpression {
+    public func replacingLeaf(_ index: Int, with number: Int) -> ArithmeticExpression {
         switch self {
         case .number:
             return index == 0 ? .number(number) : self
@@ -23,7 +22,7 @@ extension ArithmeticExpression {
     }
 
     /// The expression with operator `index` replaced by `newOperator`.
-    func replacingOperator(_ index: Int, with newOperator: ArithmeticOperator) -> ArithmeticExpression {
+    public func replacingOperator(_ index: Int, with newOperator: ArithmeticOperator) -> ArithmeticExpression {
         guard case let .operation(op, left, right) = self else { return self }
         let leftOperators = left.operatorCount
         if index < leftOperators { return .operation(op, left.replacingOperator(index, with: newOperator), right) }
@@ -33,7 +32,7 @@ extension ArithmeticExpression {
 
     /// The expression without leaf `index`: the leaf's operation is replaced by the other
     /// operand, as when a card is forgotten. A lone number stays as it is.
-    func droppingLeaf(_ index: Int) -> ArithmeticExpression {
+    public func droppingLeaf(_ index: Int) -> ArithmeticExpression {
         guard case let .operation(op, left, right) = self else { return self }
         let leftLeaves = left.leafCount
         if index < leftLeaves {

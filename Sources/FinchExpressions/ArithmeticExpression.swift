@@ -1,18 +1,17 @@
-import FinchData
 /// The four operations the arithmetic tasks allow.
-enum ArithmeticOperator: Character, CaseIterable, Hashable, Sendable {
+public enum ArithmeticOperator: Character, CaseIterable, Hashable, Sendable {
     case add = "+"
     case subtract = "-"
     case multiply = "*"
     case divide = "/"
 
     /// Binding strength: × and ÷ bind tighter than + and −.
-    var precedence: Int { self == .add || self == .subtract ? 1 : 2 }
+    public var precedence: Int { self == .add || self == .subtract ? 1 : 2 }
 
     /// Whether swapping the operands keeps the value, so a checker accepts 4+95 for 95+4.
-    var isCommutative: Bool { self == .add || self == .multiply }
+    public var isCommutative: Bool { self == .add || self == .multiply }
 
-    func apply(_ left: Rational, _ right: Rational) throws -> Rational {
+    public func apply(_ left: Rational, _ right: Rational) throws -> Rational {
         switch self {
         case .add: return try left.adding(right)
         case .subtract: return try left.subtracting(right)
@@ -23,15 +22,19 @@ enum ArithmeticOperator: Character, CaseIterable, Hashable, Sendable {
 }
 
 /// One operation of a worked solution: `left op right = result`.
-struct ArithmeticStep: Equatable, Sendable {
-    let left: Rational
-    let op: ArithmeticOperator
-    let right: Rational
-    let result: Rational
+public struct ArithmeticStep: Equatable, Sendable {
+    public let left: Rational
+    public let op: ArithmeticOperator
+    public let right: Rational
+    public let result: Rational
+
+    public init(left: Rational, op: ArithmeticOperator, right: Rational, result: Rational) {
+        (self.left, self.op, self.right, self.result) = (left, op, right, result)
+    }
 
     /// `95*4=380`; fractional or negative operands are bracketed (`3-(8/3)=1/3`) so the line
     /// reads back with `ExpressionParser` as the same operation.
-    var text: String { "\(Self.operand(left))\(op.rawValue)\(Self.operand(right))=\(result)" }
+    public var text: String { "\(Self.operand(left))\(op.rawValue)\(Self.operand(right))=\(result)" }
 
     private static func operand(_ value: Rational) -> String {
         value.isInteger && value.numerator >= 0 ? "\(value)" : "(\(value))"
@@ -39,12 +42,12 @@ struct ArithmeticStep: Equatable, Sendable {
 }
 
 /// An arithmetic expression over integer literals, as a tree.
-indirect enum ArithmeticExpression: Hashable, Sendable {
+public indirect enum ArithmeticExpression: Hashable, Sendable {
     case number(Int)
     case operation(ArithmeticOperator, ArithmeticExpression, ArithmeticExpression)
 
     /// The exact value; throws on division by zero or overflow.
-    func value() throws -> Rational {
+    public func value() throws -> Rational {
         switch self {
         case .number(let n):
             return try Rational(numerator: n, denominator: 1)
@@ -54,7 +57,7 @@ indirect enum ArithmeticExpression: Hashable, Sendable {
     }
 
     /// The literals from left to right, e.g. [10, 4, 1, 3] for (10-4)*(1+3).
-    var numbers: [Int] {
+    public var numbers: [Int] {
         switch self {
         case .number(let n): return [n]
         case let .operation(_, left, right): return left.numbers + right.numbers
@@ -64,7 +67,7 @@ indirect enum ArithmeticExpression: Hashable, Sendable {
     /// The text with only the parentheses the tree needs, and exactly those: a left operand is
     /// bracketed when it binds more loosely than its operator, a right operand also when it
     /// binds equally (so a+(b-c) keeps its brackets). Parsing the text gives back this tree.
-    var text: String {
+    public var text: String {
         switch self {
         case .number(let n):
             return n < 0 ? "(\(n))" : "\(n)"
@@ -80,7 +83,7 @@ indirect enum ArithmeticExpression: Hashable, Sendable {
     ///
     /// `alter` may replace step `index` (counted from 0) by a different one, whose result then
     /// feeds the later steps: how a flawed solution carries one slip through to its answer.
-    func steps(altering alter: ((_ index: Int, _ step: ArithmeticStep) throws -> ArithmeticStep)? = nil) throws -> [ArithmeticStep] {
+    public func steps(altering alter: ((_ index: Int, _ step: ArithmeticStep) throws -> ArithmeticStep)? = nil) throws -> [ArithmeticStep] {
         var steps: [ArithmeticStep] = []
         _ = try collectSteps(into: &steps, alter: alter)
         return steps

@@ -1,4 +1,3 @@
-import FinchData
 /// Exhaustive search over the expressions that use each of a few numbers exactly once with
 /// `+ - * /` and any bracketing: the reference solver of GeneralPoints and Countdown.
 ///
@@ -8,12 +7,12 @@ import FinchData
 /// millisecond and tens of thousands of deals in seconds. Expressions are kept as indices into
 /// a node arena that grows and shrinks with the search, so only a found solution is built as
 /// a tree.
-struct ExpressionSearch {
+public struct ExpressionSearch {
     /// An expression equal to `target` using each of `numbers` exactly once, or nil if none
     /// exists. The numbers are searched in descending order, so every arrangement of the same
     /// numbers gets the same answer; solutions whose intermediate results are all whole and
     /// non-negative are preferred, being easier to follow and to learn.
-    static func solve(_ numbers: [Int], target: Rational) -> ArithmeticExpression? {
+    public static func solve(_ numbers: [Int], target: Rational) -> ArithmeticExpression? {
         for wholeStepsOnly in [true, false] {
             var search = ExpressionSearch(numbers: numbers.sorted(by: >), wholeStepsOnly: wholeStepsOnly)
             var solution: Int?
@@ -27,7 +26,7 @@ struct ExpressionSearch {
     }
 
     /// The whole numbers in `range` that some expression using all of `numbers` reaches.
-    static func reachableIntegers(_ numbers: [Int], in range: ClosedRange<Int>) -> Set<Int> {
+    public static func reachableIntegers(_ numbers: [Int], in range: ClosedRange<Int>) -> Set<Int> {
         var search = ExpressionSearch(numbers: numbers, wholeStepsOnly: false)
         var reached = Set<Int>()
         search.run { value, _ in

@@ -1,10 +1,9 @@
-import FinchData
 /// Compares the numbers an answer uses with the numbers it was given, each to be used exactly
 /// once, and says what is off in the words a critique uses.
-enum NumberUsage {
+public enum NumberUsage {
     /// nil when `used` is a rearrangement of `given`; otherwise a phrase such as
     /// "uses 8 twice and never uses 3" or "uses 7, which is not one of the numbers".
-    static func mismatch(used: [Int], given: [Int]) -> String? {
+    public static func mismatch(used: [Int], given: [Int]) -> String? {
         let usedCounts = counts(used)
         let givenCounts = counts(given)
         guard usedCounts != givenCounts else { return nil }
