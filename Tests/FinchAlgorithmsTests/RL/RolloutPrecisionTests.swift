@@ -8,9 +8,10 @@ import FinchModel
 /// with its FP32 pass, so the first update's ratios are exactly 1. Shown with log-probs that are
 /// deliberately wrong: trusted (FP32 rollouts), every positively advantaged token is clipped.
 final class RolloutPrecisionTests: XCTestCase {
-    private func clippedTokens(rolloutPrecision: DecodePrecision) throws -> (clipped: Double, tokens: Double) {
+    private func clippedTokens(rolloutPrecision: DecodePrecision, epochs: Int = 1) throws -> (clipped: Double, tokens: Double) {
         var section = RLSection()
         (section.algorithm, section.task, section.groupSize, section.rolloutPrecision) = (.grpo, "digits", 4, rolloutPrecision)
+        section.epochs = epochs
         let config = ModelConfig(family: .gpt2, vocabSize: 262, hiddenSize: 32, numLayers: 2, numHeads: 2, maxPositions: 32)
         let model = try Transformer(config: config, seed: 1)
         let update = PolicyUpdate(section: section, model: model, valueHead: nil, reference: nil,
@@ -21,7 +22,7 @@ final class RolloutPrecisionTests: XCTestCase {
                        logprobs: [-30, -30, -30, -30], reward: reward, correct: reward > 0, formatOK: true,
                        finish: .length, version: 0)
         }
-        let sums = try update.update(batch: batch, beta: 0, lr: 1e-3).sums
+        let sums = try update.update(batch: batch, beta: 0, lr: 1e-6).sums
         return (sums.clipped, sums.tokens)
     }
 
@@ -30,7 +31,11 @@ final class RolloutPrecisionTests: XCTestCase {
         let recomputed = try clippedTokens(rolloutPrecision: .bf16)
         XCTAssertEqual(trusted.tokens, 16)
         XCTAssertEqual(trusted.clipped, 8, "ratios e^(log π + 30) clip every token of the two rewarded answers")
-        XCTAssertEqual(recomputed.clipped, 0, "recomputed log π_old makes every first-update ratio exactly 1")
+        XCTAssertEqual(recomputed.clipped, 0, "log π_old from the update's own pass makes every ratio exactly 1")
+        // With two passes over the answers, log π_old comes from a pass of its own before the first.
+        let twice = try clippedTokens(rolloutPrecision: .fp32, epochs: 2), recomputedTwice = try clippedTokens(rolloutPrecision: .bf16, epochs: 2)
+        XCTAssertEqual(twice.clipped, 16)
+        XCTAssertEqual(recomputedTwice.clipped, 0, "a tiny first update (lr 1e-6) moves no ratio past the clip")
     }
 
     func testBF16RolloutsNeedSyncMode() throws {

@@ -100,7 +100,7 @@ final class PolicyUpdate {
     /// recompute), so the importance ratio compares two FP32 passes of the same weights.
     private func prepare(_ rows: inout [LearnerRow], seqLen T: Int, sums: inout UpdateSums) throws {
         let needsValues = objective.usesValueHead
-        let recomputesOld = section.rolloutPrecision != .fp32
+        let recomputesOld = section.rolloutPrecision != .fp32 && !oldIsFirstPass
         guard reference != nil || needsValues || recomputesOld else { return }
         for start in stride(from: 0, to: rows.count, by: section.microBatch) {
             let micro = start..<min(rows.count, start + section.microBatch)
@@ -120,6 +120,15 @@ final class PolicyUpdate {
         sums.answers += Double(rows.count)
     }
 
+    /// Whether, after BF16 rollouts, log π_old can be read from the update's own forward pass
+    /// instead of a pass before it: with one update per step and nothing else needing the
+    /// policy's log-probs first (no reference KL, no value head), the two are the same FP32 pass
+    /// of the same weights, so every ratio is exactly 1 — as TRL does with one iteration.
+    private var oldIsFirstPass: Bool {
+        section.rolloutPrecision != .fp32 && section.epochs == 1 && section.minibatches == 1
+            && reference == nil && !objective.usesValueHead
+    }
+
     /// Adds one micro-batch's gradient of the minibatch loss (divided by `normalizer`, the
     /// minibatch's global token count) to the gradient buffers; without `policy`, only the
     /// value loss's (the trunk's gradient is then left unused).
@@ -131,8 +140,9 @@ final class PolicyUpdate {
         // Gather the completion tokens, flat in row order, as the loss reads them.
         let positions = batch.completionIndices.flatMap { $0 }
         let hasValues = out.values != nil && rows.first?.returns != nil
+        let logprobs = positions.map { Double(out.logprobs[$0]) }
         let tokens = PolicyTokens(
-            logprobs: positions.map { Double(out.logprobs[$0]) }, oldLogprobs: rows.flatMap { $0.old.map(Double.init) },
+            logprobs: logprobs, oldLogprobs: oldIsFirstPass ? logprobs : rows.flatMap { $0.old.map(Double.init) },
             refLogprobs: rows.first?.ref == nil ? nil : rows.flatMap { $0.ref!.map(Double.init) },
             advantages: rows.flatMap(\.advantages), entropy: positions.map { Double(out.entropy![$0]) },
             values: hasValues ? positions.map { Double(out.values![$0]) } : nil,
