@@ -11,6 +11,10 @@ public struct TrainBenchResult: Codable, Sendable {
     public let ms_per_step: Double
     public let tokens_per_s: Double
     public let mfu: Double
+    /// Time of the gradient all-reduce per step (not overlapped with backward, so all of it is
+    /// exposed), and its share of the step; 0 on one rank.
+    public let sync_ms: Double
+    public let sync_fraction: Double
     public let first_loss: Double
     public let last_loss: Double
 }
@@ -31,7 +35,7 @@ public func benchTrain(preset: BenchPreset, world: TrainingWorld = .single(), st
     let y = Array(all[((preset.batch + rows.lowerBound) * T)..<((preset.batch + rows.upperBound) * T)])
     let weights = [Float](repeating: 1, count: N)
     var dlp = [Float](repeating: 0, count: N)
-    var times: [Double] = [], losses: [Double] = []
+    var times: [Double] = [], syncs: [Double] = [], losses: [Double] = []
     for i in 0..<(warmup + steps) {
         try world.barrier()
         let t0 = DispatchTime.now().uptimeNanoseconds
@@ -46,17 +50,23 @@ public func benchTrain(preset: BenchPreset, world: TrainingWorld = .single(), st
             }
         }
         pass.backward(dlogprobs: dlp)
+        let s0 = DispatchTime.now().uptimeNanoseconds
         try world.sumGradients(model.grads)
+        let sync = Double(DispatchTime.now().uptimeNanoseconds - s0) / 1e9
         opt.update(lr: 1e-3)
         let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        let global = try world.sum([loss, dt])  // the slowest rank sets the pace; report the mean
-        if i >= warmup { times.append(global[1] / Double(world.size)); losses.append(global[0]) }
+        let global = try world.sum([loss, dt, sync])  // the slowest rank sets the pace; report the mean
+        if i >= warmup {
+            times.append(global[1] / Double(world.size)); syncs.append(global[2] / Double(world.size)); losses.append(global[0])
+        }
     }
     let median = times.sorted()[times.count / 2]
     let tokensPerS = Double(preset.batch * T) / median
     let cores = Double(KernelThreads.count * world.size)
     let mfu = model.trainingFlopsPerToken(seqLen: T) * tokensPerS / (PeakFlops.perCore * cores)
+    let sync = syncs.sorted()[syncs.count / 2]
     return TrainBenchResult(preset: preset.name, ranks: world.size, threads: KernelThreads.count,
                             ms_per_step: median * 1e3, tokens_per_s: tokensPerS, mfu: mfu,
+                            sync_ms: sync * 1e3, sync_fraction: sync / median,
                             first_loss: losses.first!, last_loss: losses.last!)
 }

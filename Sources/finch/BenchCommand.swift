@@ -58,9 +58,9 @@ struct Bench: ParsableCommand {
             let world = try TrainingWorld(comm: Communicator.world())
             let r = try benchTrain(preset: preset, world: world, steps: steps)
             guard world.isCoordinator else { return }
-            try common.emit(r, String(format: "train %@ ranks=%d threads=%d: %.1f ms/step, %.0f tokens/s, MFU %.1f%%, loss %.3f -> %.3f",
+            try common.emit(r, String(format: "train %@ ranks=%d threads=%d: %.1f ms/step, %.0f tokens/s, MFU %.1f%%, gradient sync %.1f ms (%.1f%% of the step), loss %.3f -> %.3f",
                                       r.preset, r.ranks, r.threads, r.ms_per_step, r.tokens_per_s, r.mfu * 100,
-                                      r.first_loss, r.last_loss))
+                                      r.sync_ms, r.sync_fraction * 100, r.first_loss, r.last_loss))
         }
 
         private func scaling(_ preset: BenchPreset) throws {
@@ -78,9 +78,9 @@ struct Bench: ParsableCommand {
             }
             results.append(try JSONDecoder().decode(TrainBenchResult.self, from: Data(line.utf8)))
             for r in results {
-                try common.emit(r, String(format: "%@ %d rank(s) × %d thread(s): %.1f ms/step, %.0f tokens/s (%.2f× 1×1)",
+                try common.emit(r, String(format: "%@ %d rank(s) × %d thread(s): %.1f ms/step, %.0f tokens/s (%.2f× 1×1), gradient sync %.1f ms (%.1f%%)",
                                           r.preset, r.ranks, r.threads, r.ms_per_step, r.tokens_per_s,
-                                          r.tokens_per_s / results[0].tokens_per_s))
+                                          r.tokens_per_s / results[0].tokens_per_s, r.sync_ms, r.sync_fraction * 100))
             }
         }
     }
