@@ -37,11 +37,10 @@ Running only step 2 is enough after a change to this script; step 1 is needed wh
 or config encoding changes on purpose (the Swift test then fails on the byte comparison).
 
 About rope_theta: transformers >= 5 saves it only inside `"rope_parameters": {"rope_theta": ...}`,
-while Finch's ModelConfig reads the top-level `"rope_theta"` key that transformers 4.x wrote (and
-that most Hub checkpoints carry). By default this script therefore adds the legacy top-level key
-(same value; transformers still reads the file the same way, which the script checks). Pass
-`--no-legacy-rope-theta` to keep config.json exactly as transformers 5 writes it: the Swift test
-then shows whether Finch reads the nested form.
+which Finch's ModelConfig reads (as well as the top-level `"rope_theta"` key that transformers 4.x
+wrote and most Hub checkpoints carry). config.json is kept exactly as transformers writes it, so
+the Swift test checks the nested form; `--legacy-rope-theta` adds the top-level key too (same
+value; transformers still reads the file the same way, which the script checks).
 """
 
 import argparse
@@ -234,13 +233,13 @@ def make_family(name, legacy_rope_theta):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--no-legacy-rope-theta", action="store_true",
-                        help="keep config.json exactly as transformers writes it (rope_theta nested only)")
+    parser.add_argument("--legacy-rope-theta", action="store_true",
+                        help="also write the top-level rope_theta key of transformers 4.x configs")
     args = parser.parse_args()
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
     for name in FAMILIES:
-        make_family(name, legacy_rope_theta=not args.no_legacy_rope_theta)
+        make_family(name, legacy_rope_theta=args.legacy_rope_theta)
     missing = []
     for name in FINCH_WRITTEN:
         directory = OUT / name

@@ -4,11 +4,13 @@
 /// silently ignore (a typo, or a feature it lacks, such as `rope_scaling`) is an error.
 extension ModelConfig {
     public struct HFKey: Equatable, Sendable {
-        public enum Kind: Equatable, Sendable {
+        public indirect enum Kind: Equatable, Sendable {
             case integer(atLeast: Int)
             case positiveNumber
             case boolean
             case string
+            /// A nested object with these keys (transformers 5's `rope_parameters`).
+            case object([HFKey])
         }
 
         public let name: String
@@ -23,6 +25,7 @@ extension ModelConfig {
     }
 
     public static let modelTypeKey = "model_type"
+    static let ropeParametersKey = "rope_parameters"
     /// The family of a config.json without `model_type`.
     public static let defaultFamily = Family.gpt2
     /// How errors list the accepted `model_type` values.
@@ -58,6 +61,8 @@ extension ModelConfig {
                 HFKey("max_position_embeddings", .integer(atLeast: 1)),
                 HFKey("rms_norm_eps", .positiveNumber),
                 HFKey("rope_theta", .positiveNumber),
+                // transformers ≥ 5 writes θ only here; Finch has no rope scaling, so only "default".
+                HFKey(ropeParametersKey, .object([HFKey("rope_theta", .positiveNumber), HFKey("rope_type", .string)])),
             ]
         }
     }

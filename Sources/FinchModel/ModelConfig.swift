@@ -96,15 +96,29 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                       normEps: try opt("layer_norm_epsilon"), tieWordEmbeddings: try opt("tie_word_embeddings") ?? true,
                       bosTokenID: try opt("bos_token_id"), eosTokenID: try opt("eos_token_id"))
         } else {
+            let nestedTheta = try Self.nestedRopeTheta(c, key(Self.ropeParametersKey))
             self.init(family: family, vocabSize: try req("vocab_size"), hiddenSize: try req("hidden_size"),
                       numLayers: try req("num_hidden_layers"), numHeads: try req("num_attention_heads"),
                       numKVHeads: try opt("num_key_value_heads"), intermediateSize: try opt("intermediate_size"),
                       maxPositions: try opt("max_position_embeddings") ?? 2048, normEps: try opt("rms_norm_eps"),
-                      ropeTheta: try opt("rope_theta") ?? 10_000, tieWordEmbeddings: try opt("tie_word_embeddings") ?? false,
+                      ropeTheta: try opt("rope_theta") ?? nestedTheta ?? 10_000,
+                      tieWordEmbeddings: try opt("tie_word_embeddings") ?? false,
                       attentionBias: family == .qwen2 ? true : (try opt("attention_bias") ?? false),
                       bosTokenID: try opt("bos_token_id"), eosTokenID: try opt("eos_token_id"))
         }
         try validate()
+    }
+
+    /// θ from transformers 5's `"rope_parameters": {"rope_type": "default", "rope_theta": …}`;
+    /// any other rope type (scaled, YaRN, …) is refused rather than silently run unscaled.
+    private static func nestedRopeTheta(_ c: KeyedDecodingContainer<Key>, _ key: Key) throws -> Float? {
+        guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
+        let nested = try c.nestedContainer(keyedBy: Key.self, forKey: key)
+        let type = try nested.decodeIfPresent(String.self, forKey: Key("rope_type")) ?? "default"
+        guard type == "default" else {
+            throw ModelConfigError.invalid(key: "\(ropeParametersKey).rope_type", reason: "'\(type)' rope scaling is not supported (only 'default')")
+        }
+        return try nested.decodeIfPresent(Float.self, forKey: Key("rope_theta"))
     }
 
     public func encode(to encoder: Encoder) throws {

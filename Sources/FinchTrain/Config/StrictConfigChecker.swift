@@ -95,13 +95,18 @@ struct StrictConfigChecker {
 
     /// `ModelConfig`'s own list of the config.json keys it reads, as a schema.
     static func architectureSchema(for family: ModelConfig.Family) -> ConfigSchema {
-        ConfigSchema(keys: ModelConfig.hfKeys(for: family).map { key in
+        schema(of: ModelConfig.hfKeys(for: family))
+    }
+
+    private static func schema(of keys: [ModelConfig.HFKey]) -> ConfigSchema {
+        ConfigSchema(keys: keys.map { key in
             let kind: ConfigValueKind
             switch key.kind {
             case .integer(let minimum): kind = .integer(atLeast: minimum)
             case .positiveNumber: kind = .number(.positive)
             case .boolean: kind = .boolean
             case .string: kind = .string
+            case .object(let nested): kind = .section(schema(of: nested))
             }
             return SchemaKey(name: key.name, kind: kind, isRequired: key.isRequired, doc: "", variants: nil)
         }, variantKey: nil)

@@ -48,6 +48,7 @@ final class ConfigDeclarationTests: XCTestCase {
                 case .positiveNumber: values = [0.125]
                 case .boolean: values = [true, false]
                 case .string: continue
+                case .object: values = [["rope_theta": 0.125]]
                 }
                 let decoded = try values.map { value -> ModelConfig in
                     var changed = base
@@ -56,6 +57,19 @@ final class ConfigDeclarationTests: XCTestCase {
                 }
                 XCTAssertTrue(decoded.contains { $0 != plain }, "\(family) reads no '\(key.name)'")
             }
+        }
+    }
+
+    /// transformers 5 writes θ only under rope_parameters; a scaled rope is refused, not run unscaled.
+    func testRopeParametersAreReadAndScaledRopeIsRefused() throws {
+        func config(_ rope: String) throws -> ModelConfig {
+            let json = #"{"model_type": "llama", "vocab_size": 300, "hidden_size": 32, "num_hidden_layers": 2, "#
+                + #""num_attention_heads": 4, "rope_parameters": "# + rope + "}"
+            return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+        }
+        XCTAssertEqual(try config(#"{"rope_type": "default", "rope_theta": 500000.0}"#).ropeTheta, 500_000)
+        XCTAssertThrowsError(try config(#"{"rope_type": "yarn", "rope_theta": 500000.0, "factor": 4}"#)) {
+            XCTAssertTrue("\($0)".contains("rope_parameters.rope_type"), "\($0)")
         }
     }
 
