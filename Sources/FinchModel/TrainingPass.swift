@@ -82,6 +82,8 @@ public final class TrainingPass {
     private var tokens: [Int32] = []
     private var targets: [Int32] = []
     private var wantEntropy = false
+    /// Whether the last forward ran the LM head (`forward`) or stopped at the trunk (`forwardHidden`).
+    private var hasHead = false
     private var inverseTemperature: Float = 1
 
     public init(model: Transformer, valueHead: ValueHead? = nil) {
@@ -110,29 +112,12 @@ public final class TrainingPass {
         precondition(positions.map { $0.count == B * T } ?? true, "forward: positions must be [B·T]")
         let furthest = positions.map { Int($0.max() ?? 0) + 1 } ?? T
         precondition(furthest <= model.config.maxPositions, "forward: position \(furthest - 1) exceeds max positions \(model.config.maxPositions)")
-        let d = model.dims, N = B * T, p = model.params.pointer
-        if store?.B != B || store?.T != T || scratch?.threads != KernelThreads.count {
-            store = ActivationStore(dims: d, B: B, T: T, reusing: store)
-            scratch = BackwardScratch(dims: d, B: B, T: T, reusing: scratch)
-        }
-        let s = store!
-        s.positions = positions ?? (0..<N).map { Int32($0 % T) }
-        self.tokens = tokens
+        let s = runTrunk(tokens: tokens, batch: B, seqLen: T, positions: positions, mask: mask)
         self.targets = targets
+        hasHead = true
         wantEntropy = entropy
         inverseTemperature = 1 / temperature
-        s.positions.withUnsafeBufferPointer { pos in
-            tokens.withUnsafeBufferPointer { tok in
-                embeddingForward(out: s.residual(0), tokens: tok.baseAddress!, positions: pos.baseAddress!,
-                                 wte: p + model.wte, wpe: model.wpe.map { UnsafePointer(p + $0) }, N: N, C: d.C)
-            }
-            for l in 0..<d.L {
-                model.blockForward(model.layers[l], inp: s.residual(l), out: s.residual(l + 1), a: s.block(l),
-                                   positions: pos.baseAddress!, kv: .fused(batch: B, seqLen: T, mask: mask), N: N)
-            }
-        }
-        model.norm(out: s.at("lnf"), mean: s.at("lnfMean"), rstd: s.at("lnfRstd"), inp: s.residual(d.L),
-                   w: model.lnfW, b: model.lnfB, N: N)
+        let d = model.dims, N = B * T, p = model.params.pointer
         matmulForward(out: s.at("logits"), inp: s.at("lnf"), weight: p + model.lmHead, bias: nil, N: N, C: d.C, OC: d.V)
         if temperature != 1 { scale(s.at("logits"), N * d.V, by: inverseTemperature) }
         targets.withUnsafeBufferPointer { tgt in
@@ -153,7 +138,7 @@ public final class TrainingPass {
     /// value estimate, `dvalues`, whose head gradients go to `valueHead.grads`).
     /// Must follow `forward`; it consumes the saved probabilities.
     public func backward(dlogprobs: [Float], dentropy: [Float]? = nil, dvalues: [Float]? = nil) {
-        guard let s = store, let sc = scratch else { preconditionFailure("backward called before forward") }
+        guard let s = store, let sc = scratch, hasHead else { preconditionFailure("backward must follow forward") }
         precondition(dentropy == nil || wantEntropy, "backward: entropy gradient needs forward(entropy: true)")
         precondition(dvalues == nil || valueHead != nil, "backward: value gradient without a value head")
         let d = model.dims, B = s.B, T = s.T, N = B * T, p = model.params.pointer, g = model.grads.pointer
@@ -180,6 +165,58 @@ public final class TrainingPass {
                 valueHead.backward(dhidden: sc.dln, dvalues: dv.baseAddress!, hidden: s.at("lnf"), N: N)
             }
         }
+        backwardTrunk(s, sc)
+    }
+
+    /// The trunk on tokens[B, T]: embeddings, the blocks and the final norm, whose output
+    /// [B·T, C] is what the LM head (and a value or score head) reads. Saves what backward needs.
+    private func runTrunk(tokens: [Int32], batch B: Int, seqLen T: Int, positions: [Int32]?,
+                          mask: SegmentMask?) -> ActivationStore {
+        let d = model.dims, N = B * T, p = model.params.pointer
+        if store?.B != B || store?.T != T || scratch?.threads != KernelThreads.count {
+            store = ActivationStore(dims: d, B: B, T: T, reusing: store)
+            scratch = BackwardScratch(dims: d, B: B, T: T, reusing: scratch)
+        }
+        let s = store!
+        s.positions = positions ?? (0..<N).map { Int32($0 % T) }
+        self.tokens = tokens
+        s.positions.withUnsafeBufferPointer { pos in
+            tokens.withUnsafeBufferPointer { tok in
+                embeddingForward(out: s.residual(0), tokens: tok.baseAddress!, positions: pos.baseAddress!,
+                                 wte: p + model.wte, wpe: model.wpe.map { UnsafePointer(p + $0) }, N: N, C: d.C)
+            }
+            for l in 0..<d.L {
+                model.blockForward(model.layers[l], inp: s.residual(l), out: s.residual(l + 1), a: s.block(l),
+                                   positions: pos.baseAddress!, kv: .fused(batch: B, seqLen: T, mask: mask), N: N)
+            }
+        }
+        model.norm(out: s.at("lnf"), mean: s.at("lnfMean"), rstd: s.at("lnfRstd"), inp: s.residual(d.L),
+                   w: model.lnfW, b: model.lnfB, N: N)
+        return s
+    }
+
+    /// Runs the trunk only and returns the final norm's output, hidden[B·T, C]: what a
+    /// sequence-classification head reads (a reward model's `score`). No LM head is computed.
+    public func forwardHidden(tokens: [Int32], batch B: Int, seqLen T: Int) -> [Float] {
+        precondition(tokens.count == B * T, "forwardHidden: tokens must be [B·T]")
+        precondition(T <= model.config.maxPositions, "forwardHidden: length \(T) exceeds max positions \(model.config.maxPositions)")
+        let s = runTrunk(tokens: tokens, batch: B, seqLen: T, positions: nil, mask: nil)
+        hasHead = false
+        return Array(UnsafeBufferPointer(start: s.at("lnf"), count: B * T * model.dims.C))
+    }
+
+    /// Accumulates into `model.grads` the gradient of a loss whose derivative with respect to
+    /// the hidden states `forwardHidden` returned is `dhidden` [B·T, C].
+    public func backwardHidden(dhidden: [Float]) {
+        guard let s = store, let sc = scratch, !hasHead else { preconditionFailure("backwardHidden must follow forwardHidden") }
+        precondition(dhidden.count == s.B * s.T * model.dims.C, "backwardHidden: dhidden must be [B·T, C]")
+        dhidden.withUnsafeBufferPointer { sc.dln.update(from: $0.baseAddress!, count: $0.count) }
+        backwardTrunk(s, sc)
+    }
+
+    /// From d loss / d hidden in `sc.dln` back through the final norm, the blocks and the embeddings.
+    private func backwardTrunk(_ s: ActivationStore, _ sc: BackwardScratch) {
+        let d = model.dims, B = s.B, T = s.T, N = B * T, g = model.grads.pointer
         parallelZero(sc.dres, N * d.C)
         model.normBackward(dinp: sc.dres, dout: sc.dln, inp: s.residual(d.L), mean: s.at("lnfMean"),
                            rstd: s.at("lnfRstd"), w: model.lnfW, b: model.lnfB, N: N)

@@ -12,13 +12,15 @@ extension Transformer {
     }
 
     /// Fills `buffer` from `file`, tensor by tensor. Every tensor of the layout must be present with
-    /// the right shape; names may carry the `transformer.` prefix that some GPT-2 exports add.
-    /// Errors name the file and the tensor.
-    public func load(_ buffer: FlatBuffer, from file: SafeTensorsFile, prefix: String = "") throws {
+    /// the right shape, except those named in `optional` (left as they are: a reward model
+    /// saved by transformers has no `lm_head.weight`); names may carry the `transformer.` prefix
+    /// that GPT-2 exports add. Errors name the file and the tensor.
+    public func load(_ buffer: FlatBuffer, from file: SafeTensorsFile, prefix: String = "", optional: Set<String> = []) throws {
         for v in layout.views {
             let candidates = [prefix + v.name, prefix + "transformer." + v.name]
             guard let name = candidates.first(where: { file.tensor(named: $0) != nil }),
                   let t = file.tensor(named: name) else {
+                if optional.contains(v.name) { continue }
                 throw SafeTensorsError(file: file.url.path, reason: "missing tensor '\(prefix + v.name)'")
             }
             guard t.shape == v.shape else {

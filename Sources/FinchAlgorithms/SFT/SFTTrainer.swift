@@ -16,7 +16,7 @@ import FinchTrain
 /// uninterrupted one bit for bit at the same rank and thread counts (OpenBLAS sums in a
 /// thread-dependent order), and to float rounding on any other count.
 public final class SFTTrainer {
-    public let run: TrainingRun<SFTSection, SFTTrainerState>
+    public let run: TrainingRun<SFTSection, SampleStreamState>
     /// Global loss of every step this process ran, by step number.
     public private(set) var losses: [Int: Double] = [:]
 
@@ -29,7 +29,7 @@ public final class SFTTrainer {
     public var world: TrainingWorld { run.world }
     public var model: Transformer { run.model }
     public var tokenizer: any Tokenizer { run.tokenizer }
-    public var state: SFTTrainerState { run.state }
+    public var state: SampleStreamState { run.state }
     public var afterStep: ((Int) -> Void)? {
         get { run.afterStep }
         set { run.afterStep = newValue }
@@ -42,7 +42,7 @@ public final class SFTTrainer {
         guard config.train.batchSize >= world.size else {
             throw TrainError("train.batch_size: \(config.train.batchSize) samples cannot be shared by \(world.size) ranks")
         }
-        let policy = try TrainingRun<SFTSection, SFTTrainerState>.loadPolicy(config)
+        let policy = try TrainingRun<SFTSection, SampleStreamState>.loadPolicy(config)
         let maxLength = min(config.data.maxLength, policy.model.config.maxPositions)
         func dataset(_ path: String) throws -> SFTDataset {
             try SFTDataset(contentsOf: URL(fileURLWithPath: path), tokenizer: policy.tokenizer, maxLength: maxLength,
@@ -53,7 +53,7 @@ public final class SFTTrainer {
         order = SampleOrder(seed: config.data.seed, datasetSize: train.examples.count)
         pass = TrainingPass(model: policy.model)
         run = try TrainingRun(config: config, world: world, policy: policy,
-                              initialState: SFTTrainerState(step: 0, globalSample: 0, optimizerStep: 0, elapsedSeconds: 0),
+                              initialState: SampleStreamState(step: 0, globalSample: 0, optimizerStep: 0, elapsedSeconds: 0),
                               log: log)
         try world.agree(Int(bitPattern: UInt(truncatingIfNeeded: train.fingerprint)),
                         on: "the contents of \(config.data.train) (every rank must read the same file)")

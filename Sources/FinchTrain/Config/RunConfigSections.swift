@@ -10,7 +10,7 @@ public struct DataSection: ConfigSection {
     public init() {}
 
     public static let keys: [ConfigKey<DataSection>] = [
-        .value("train", \.train, .string, required: true, "Training data (JSONL): SFT examples, or prompts for RL."),
+        .value("train", \.train, .string, required: true, "Training data (JSONL): SFT examples, preference records (finch dpo, finch rm), or prompts for RL."),
         .value("eval", \.eval, .string, "Held-out data; absent means no evaluation."),
         .value("max_length", \.maxLength, .integer(atLeast: 1), "Tokens per example; longer ones are truncated (or dropped)."),
         .value("drop_overlong", \.dropOverlong, .boolean, "Skip over-long examples instead of truncating them."),

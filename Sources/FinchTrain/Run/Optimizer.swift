@@ -37,8 +37,16 @@ public final class AdamW {
 
     /// A value head's parameters, never decayed (a single output row and its bias).
     public convenience init(valueHead: ValueHead, config: AdamWConfig) {
-        self.init(params: valueHead.params, grads: valueHead.grads,
-                  groups: [Group(offset: 0, count: valueHead.params.count, decay: false)], config: config)
+        self.init(undecayed: valueHead.params, grads: valueHead.grads, config: config)
+    }
+
+    /// A reward model's score row, never decayed.
+    public convenience init(scoreHead: ScoreHead, config: AdamWConfig) {
+        self.init(undecayed: scoreHead.params, grads: scoreHead.grads, config: config)
+    }
+
+    private convenience init(undecayed params: FlatBuffer, grads: FlatBuffer, config: AdamWConfig) {
+        self.init(params: params, grads: grads, groups: [Group(offset: 0, count: params.count, decay: false)], config: config)
     }
 
     /// One update with the gradients in `grads`.

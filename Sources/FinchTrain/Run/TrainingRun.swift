@@ -82,8 +82,11 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
     }
 
     /// Saves a checkpoint of the policy, its AdamW moments and `state`, plus `extraWeights`
-    /// and `extraMoments` (a value head's); the other ranks wait until it is written.
+    /// and `extraMoments` (a value or score head's), `extraFiles`, and `modelConfigJSON` in
+    /// place of the policy's own config.json (a reward model's names its head); the other
+    /// ranks wait until it is written.
     public func save(extraWeights: [SafeTensorsWriter.Tensor] = [], extraMoments: [SafeTensorsWriter.Tensor] = [],
+                     modelConfigJSON: Data? = nil, extraFiles: [(name: String, contents: Data)] = [],
                      note: String = "") throws {
         try world.agree(state.step, on: "the step to checkpoint")
         if isCoordinator {
@@ -91,8 +94,8 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
                                      optimizer: model.namedTensors(optimizer.m, prefix: "exp_avg.")
                                          + model.namedTensors(optimizer.v, prefix: "exp_avg_sq.") + extraMoments,
                                      trainerState: state, runConfigYAML: config.yaml(),
-                                     modelConfigJSON: try PolicyFiles.modelConfigJSON(model.config),
-                                     extraFiles: [(name: "tokenizer.json", contents: try PolicyFiles.tokenizerJSON(tokenizer))])
+                                     modelConfigJSON: try modelConfigJSON ?? PolicyFiles.modelConfigJSON(model.config),
+                                     extraFiles: [(name: "tokenizer.json", contents: try PolicyFiles.tokenizerJSON(tokenizer))] + extraFiles)
             log("saved \(url.path)" + note)
         }
         try world.barrier()  // no rank runs ahead of a checkpoint that might still fail

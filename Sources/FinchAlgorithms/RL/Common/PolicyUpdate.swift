@@ -175,15 +175,6 @@ final class PolicyUpdate {
     /// Clips the gradients about to be applied (the policy's, unless it is frozen, and the value
     /// head's) by their joint global norm; returns it.
     private func clipJointly(maxNorm: Float, policy: Bool) -> Float {
-        let policyNorm = policy ? globalNorm(model.grads.pointer, N: model.parameterCount) : 0
-        let headNorm = valueHead.map { globalNorm($0.grads.pointer, N: $0.grads.count) } ?? 0
-        let norm = (policyNorm * policyNorm + headNorm * headNorm).squareRoot()
-        if maxNorm > 0 && norm > maxNorm {
-            let s = maxNorm / (norm + 1e-6)
-            for buffer in (policy ? [model.grads] : []) + (valueHead.map { [$0.grads] } ?? []) {
-                for i in 0..<buffer.count { buffer[i] *= s }
-            }
-        }
-        return norm
+        clipGradNorm((policy ? [model.grads] : []) + (valueHead.map { [$0.grads] } ?? []), maxNorm: maxNorm)
     }
 }

@@ -1,11 +1,10 @@
-import FinchTrain
-
-/// What an SFT run needs, beyond weights and optimizer moments, to continue exactly where it
-/// stopped: the step, the position in the data stream, and the optimizer's step count.
+/// What a run over a stream of samples (SFT, DPO, a reward model) needs, beyond weights and
+/// optimizer moments, to continue exactly where it stopped: the step, the position in the
+/// data stream, and the optimizer's step count.
 ///
 /// The data order is a pure function of (seed, global sample index), so the index alone
 /// restores it: no iterator state to save, and any number of ranks can resume from it.
-public struct SFTTrainerState: RunState {
+public struct SampleStreamState: RunState {
     /// Updates completed.
     public var step: Int
     /// Samples consumed from the training stream (the next batch starts here).
