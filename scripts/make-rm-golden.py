@@ -38,12 +38,12 @@ Setup (CPU wheels from PyPI are enough):
     /tmp/hf-golden-venv/bin/pip install torch transformers safetensors
 
 Regenerating everything, from the package root:
-    # 1. Let Finch write its reward-model checkpoints into rm-golden/finch-written-<family>/
-    #    (the Swift reward-model golden test does this in its regeneration mode, FINCH_WRITE_GOLDEN=1;
-    #    see that test's header for the exact command).
+    # 1. Let Finch write its reward-model checkpoints into rm-golden/finch-written-<family>/:
+    FINCH_WRITE_GOLDEN=1 swift test --scratch-path .build-golden --filter RewardModelGoldenTests
     # 2. Make the transformers models and record transformers' scores for all directories:
     /tmp/hf-golden-venv/bin/python scripts/make-rm-golden.py
-    # 3. Run the Swift test again to check.
+    # 3. Check:
+    swift test --scratch-path .build-golden --filter RewardModelGoldenTests
 
 Running only step 2 is enough after a change to this script (it rewrites part 1 from the same
 seeds and re-scores whatever finch-written-<family>/ directories exist).
@@ -69,12 +69,12 @@ VOCAB = 262  # the 262 ids of Finch's byte tokenizer
 PAD = 0      # pad_token_id of part 1's models
 SEQ_LEN = 12
 # The real tokens of the three rows (lengths 12, 7, 1): ASCII text, ids from across the vocabulary
-# (the byte tokenizer's specials 258..261, 261 being the last row of the embedding), and one lone
-# token. None is 0 (part 1's pad), 256 or 257 (<|bos|>, <|eos|>), so a Finch config may pad with
-# any of those.
+# (the byte tokenizer's role markers 259..261, 261 being the last row of the embedding), and one
+# lone token. None is 0 (part 1's pad), 256, 257 or 258 (<|bos|>, <|eos|>, <|pad|>): Finch's
+# reward models pad with <|pad|> = 258.
 REAL = [
     [70, 105, 110, 99, 104, 32, 115, 99, 111, 114, 101, 33],
-    [261, 13, 200, 258, 143, 1, 57],
+    [261, 13, 200, 255, 143, 1, 57],
     [121],
 ]
 SPECIAL = dict(bos_token_id=256, eos_token_id=257)  # the byte tokenizer's <|bos|> and <|eos|>
