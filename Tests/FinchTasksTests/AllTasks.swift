@@ -9,4 +9,5 @@ let allTestTasks: [any VerifiableTask] = [
     GeneralPointsTask(rule: .id, reward: .binary),
     try! CountdownTask(),
     try! ArithmeticTask(),
+    SignoffTask(),
 ]

@@ -119,6 +119,7 @@ final class RLLearner {
         let n = Double(batch.count), tokens = max(sums.tokens, 1)
         let record = RLStepRecord(
             step: state.step, meanReward: batch.reduce(0) { $0 + $1.reward } / n,
+            meanTaskReward: batch.allSatisfy { $0.taskReward != nil } ? batch.reduce(0) { $0 + $1.taskReward! } / n : nil,
             accuracy: Double(batch.filter(\.correct).count) / n, formatRate: Double(batch.filter(\.formatOK).count) / n,
             responseLength: Double(batch.reduce(0) { $0 + $1.completion.count }) / n,
             clipFraction: sums.clipped / tokens, kl: meanKL, entropy: sums.entropy / tokens,
@@ -132,6 +133,7 @@ final class RLLearner {
             var parts = [String(format: "step %d/%d | reward %.3f | acc %.1f%% | format %.1f%% | len %.1f | clip %.3f | kl %.4f | ent %.3f",
                                 record.step, run.config.train.steps, record.meanReward, record.accuracy * 100,
                                 record.formatRate * 100, record.responseLength, record.clipFraction, record.kl, record.entropy)]
+            if let task = record.meanTaskReward { parts.insert(String(format: "task reward %.3f", task), at: 1) }
             if valueHead != nil { parts.append(String(format: "vloss %.4f", record.valueLoss)) }
             parts.append(String(format: "β %.4f | grad %.3f | wait %.2fs | %.2fs/step", record.beta, record.gradNorm,
                                 record.waitSeconds, record.stepSeconds))

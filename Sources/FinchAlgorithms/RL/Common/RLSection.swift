@@ -28,6 +28,7 @@ public struct RLSection: AlgorithmConfig {
     public var task = ""
     public var rule: String?
     public var reward: String?
+    public var rewardModel: String?
     public var promptsPerStep = 16
     public var groupSize = 8
     public var maxNewTokens = 64
@@ -66,6 +67,8 @@ public struct RLSection: AlgorithmConfig {
         .value("task", \.task, .string, required: true, "The verifiable task that scores answers (its prompt files must be of this task)."),
         .value("rule", \.rule, .string, "The task's rule (GeneralPoints: id or ood)."),
         .value("reward", \.reward, .string, "The task's reward (GeneralPoints: shaped or binary)."),
+        .value("reward_model", \.rewardModel, .string,
+               "A `finch rm` checkpoint (or transformers sequence-classification directory) whose normalised score replaces the task's reward; the task's own score is still logged as task_reward."),
         .value("prompts_per_step", \.promptsPerStep, .integer(atLeast: 1), "Prompts per step, summed over all ranks."),
         .value("group_size", \.groupSize, .integer(atLeast: 1), "Answers per prompt (default: 8 for GRPO, 1 for PPO)."),
         .value("max_new_tokens", \.maxNewTokens, .integer(atLeast: 1), "Token budget of each answer."),

@@ -3,6 +3,8 @@ import FinchTrain
 public struct RLStepRecord: Sendable {
     public var step: Int
     public var meanReward: Double
+    /// The task's own mean score when the reward is a reward model's (the score it stands in for).
+    public var meanTaskReward: Double?
     /// Fraction of answers the verifier accepts, and of answers in the required format.
     public var accuracy: Double
     public var formatRate: Double
@@ -26,9 +28,11 @@ public struct RLStepRecord: Sendable {
     public var stepSeconds: Double
 
     var metrics: [String: Double] {
-        ["step": Double(step), "reward": meanReward, "accuracy": accuracy, "format_rate": formatRate,
+        var m = ["step": Double(step), "reward": meanReward, "accuracy": accuracy, "format_rate": formatRate,
          "response_length": responseLength, "clip_fraction": clipFraction, "kl": kl, "entropy": entropy,
          "policy_loss": policyLoss, "value_loss": valueLoss, "beta": beta, "grad_norm": gradNorm, "lr": lr,
          "staleness": Double(staleness), "wait_s": waitSeconds, "step_s": stepSeconds]
+        if let meanTaskReward { m["task_reward"] = meanTaskReward }
+        return m
     }
 }

@@ -50,7 +50,10 @@ public final class RLTrainer {
         let stream = try PromptStream(file: config.data.train, task: task, template: try ChatTemplate(tokenizer: policy.tokenizer),
                                       promptsPerBatch: section.promptsPerStep, seed: config.data.seed,
                                       maxPositions: model.config.maxPositions)
-        let engine = RolloutEngine(model: model, tokenizer: policy.tokenizer, reward: reward ?? TaskReward(task: task),
+        let learned = try section.rewardModel.map {
+            try RewardModelReward(directory: URL(fileURLWithPath: $0), task: task, tokenizer: policy.tokenizer, batchSize: section.rolloutBatch)
+        }
+        let engine = RolloutEngine(model: model, tokenizer: policy.tokenizer, reward: reward ?? learned ?? TaskReward(task: task),
                                    section: section)
         switch groups.role {
         case .learner:

@@ -39,14 +39,17 @@ final class RolloutEngine {
                                        maxNewTokens: section.maxNewTokens, sampling: sampling,
                                        stopTokens: [tokenizer.eosID],
                                        seeds: batch.map { answerSeed(base: section.seed, problem: prompts[$0.prompt].global, sample: $0.sample) })
-            for (row, generation) in zip(batch, generations) {
-                let prompt = prompts[row.prompt]
-                let text = tokenizer.decode(generation.tokens.filter { $0 != tokenizer.eosID })
-                let verdict = try reward.score(prompt.problem, completion: text)
+            let answers = zip(batch, generations).map { row, generation in
+                let completion = generation.tokens.filter { $0 != tokenizer.eosID }
+                return ScoredAnswer(problem: prompts[row.prompt].problem, promptTokens: prompts[row.prompt].tokens,
+                                    completion: completion, text: tokenizer.decode(completion))
+            }
+            for ((row, generation), scored) in zip(zip(batch, generations), try reward.score(answers)) {
+                let prompt = prompts[row.prompt], verdict = scored.verdict
                 out.append(Trajectory(prompt: prompt.global, sample: row.sample, promptTokens: prompt.tokens,
                                       completion: generation.tokens, logprobs: generation.logprobs,
                                       reward: verdict.reward, correct: verdict.correct, formatOK: verdict.formatOK,
-                                      finish: generation.finish, version: version))
+                                      finish: generation.finish, version: version, taskReward: scored.taskReward))
             }
         }
         return out

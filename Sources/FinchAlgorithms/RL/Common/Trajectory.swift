@@ -25,10 +25,13 @@ public struct Trajectory: Codable, Equatable, Sendable {
     public var finish: FinishReason
     /// The policy version whose weights generated it.
     public var version: Int
+    /// The task's own score when `reward` comes from a reward model (the "true" score the
+    /// reward model stands in for, reported beside it); nil when `reward` is the task's.
+    public var taskReward: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case prompt, sample, promptTokens = "prompt_tokens", completion, logprobs, reward, correct
-        case formatOK = "format_ok", finish, version
+        case formatOK = "format_ok", finish, version, taskReward = "task_reward"
     }
 }
 
