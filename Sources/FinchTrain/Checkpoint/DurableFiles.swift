@@ -10,7 +10,7 @@ import Foundation
 /// A checkpoint is only useful if, after a crash, it is either entirely on disk or
 /// clearly absent. That needs `fsync` on files before they are renamed into place and on
 /// their directories after, which Foundation does not expose, hence these POSIX calls.
-enum DurableFiles {
+public enum DurableFiles {
     /// Writes `data` to a new file at `url` and flushes it to disk.
     static func write(_ data: Data, to url: URL) throws {
         do {
@@ -39,7 +39,7 @@ enum DurableFiles {
 
     /// Replaces the small file at `url` so readers see either the old or the new contents,
     /// never a mix: write a temporary sibling, sync it, rename it over, sync the directory.
-    static func replace(_ url: URL, with data: Data) throws {
+    public static func replace(_ url: URL, with data: Data) throws {
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(CheckpointLayout.temporaryName(url.lastPathComponent))
         try write(data, to: temporary)
