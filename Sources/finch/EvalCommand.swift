@@ -28,6 +28,7 @@ struct Eval: ParsableCommand {
     var maxNewTokens: Int?
     @Option(help: "Sequences decoded together.") var batchSize = 64
     @Option(help: "Kernel threads.") var threads = 1
+    @OptionGroup(title: "Policies trained from preferences") var preference: PreferenceEvalOptions
 
     /// Under mpirun every rank evaluates its share of the problems (same checkpoint, same
     /// problem list) and rank 0 reports the summed counts: the numbers one process would give.
@@ -47,6 +48,11 @@ struct Eval: ParsableCommand {
         let problems = try loadProblems(task)
         let policy = try LoadedPolicy(checkpoint: URL(fileURLWithPath: checkpoint))
         let budget = try maxNewTokens ?? defaultBudget(task, problems, policy.tokenizer)
+        if preference.isRequested {
+            guard world.size == 1 else { throw ValidationError("the preference evaluation runs in one process") }
+            return try preference.run(policy: policy, checkpoint: checkpoint, task: task, problems: problems, samples: samples,
+                                      temperature: temperature, maxNewTokens: budget, seed: seed, batchSize: batchSize, out: out)
+        }
         let share = world.share(of: problems.count)
         let result = try evaluateTask(model: policy.model, tokenizer: policy.tokenizer, task: task,
                                       problems: problems[share],

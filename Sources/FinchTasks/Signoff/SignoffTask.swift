@@ -17,6 +17,8 @@ public struct SignoffTask: VerifiableTask {
         public let b: Int
         /// The reference sign-off.
         public let words: [String]
+
+        public init(a: Int, b: Int, words: [String]) { (self.a, self.b, self.words) = (a, b, words) }
     }
 
     public static let lexicon = ["ok", "done", "nice", "yes", "cool", "great", "sure", "fine"]
