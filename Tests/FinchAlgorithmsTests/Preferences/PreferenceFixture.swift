@@ -17,6 +17,9 @@ struct PreferenceFixture {
                                      format: .prefs, directory: dir)
     }
 
+    /// A fixture over a directory another process already filled.
+    init(existing dir: URL) { self.dir = dir }
+
     func path(_ name: String) -> URL { dir.appendingPathComponent(name) }
 
     /// A style preference a small reward model can learn from a few hundred records: answers

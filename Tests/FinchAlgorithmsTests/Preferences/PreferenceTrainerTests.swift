@@ -125,3 +125,32 @@ final class PreferenceTrainerTests: XCTestCase {
         }
     }
 }
+
+/// Bad preference files stop a run before anything is written, naming the file and line.
+final class PreferenceFileErrorTests: XCTestCase {
+    func testBadPreferenceFilesNameFileAndLineAndWriteNothing() throws {
+        let fixture = try PreferenceFixture()
+        defer { fixture.remove() }
+        let good = #"{"prompt": "1+1=", "completions": ["2 ok", "3 ok"], "best": 0}"#
+        let cases: [(Data, String)] = [
+            (Data((good + "\n" + #"{"prompt": "1+1=", "completions": ["2 ok", "3 ok"]}"#).utf8), #"missing integer key "best""#),
+            (Data((good + "\n" + #"{"prompt": "1+1=", "completions": ["2 ok", "3 ok"], "best": 4}"#).utf8), #""best" is 4"#),
+            (Data((good + "\n" + #"{"prompt": "1+1=", "completions": ["2 ok"], "best": 0}"#).utf8), "at least 2 answers"),
+            (Data((good + "\n").utf8) + Data([0x7B, 0x22, 0x70, 0xFF, 0xFE, 0x22, 0x7D, 0x0A]), ":2:"),
+        ]
+        for (index, (contents, expected)) in cases.enumerated() {
+            let name = "bad-\(index).jsonl"
+            try contents.write(to: fixture.path(name))
+            for make in [{ try DPOTrainer(config: fixture.config(DPOSection.self, steps: 1, run: "dpo-\(index)", trainFile: name), log: { _ in }) as Any },
+                         { try RewardModelTrainer(config: fixture.config(RMSection.self, steps: 1, run: "rm-\(index)", trainFile: name), log: { _ in }) as Any }] {
+                XCTAssertThrowsError(try make()) { error in
+                    XCTAssertTrue("\(error)".contains("\(name):2"), "\(error)")
+                    XCTAssertTrue("\(error)".contains(expected), "'\(error)' lacks '\(expected)'")
+                }
+            }
+            for run in ["dpo-\(index)", "rm-\(index)"] {
+                XCTAssertFalse(FileManager.default.fileExists(atPath: fixture.path(run).path), "\(run) was created")
+            }
+        }
+    }
+}
