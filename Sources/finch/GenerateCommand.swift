@@ -1,4 +1,5 @@
 import ArgumentParser
+import FinchAlgorithms
 import FinchData
 import FinchModel
 import FinchTrain
@@ -15,8 +16,15 @@ struct Generate: ParsableCommand {
     @Option(help: "Top-p (1 = off).") var topP: Float = 1
     @Option(help: "Number of samples.") var samples = 1
     @Option(help: "Seed of the first sample (sample i uses seed + i).") var seed: UInt64 = 0
+    @Option(help: "Draw N samples and print only the reward model's best, with its score (needs --reward-model).") var bestOf: Int?
+    @Option(help: "Reward model (finch rm checkpoint) that scores the samples.") var rewardModel: String?
 
     func run() throws {
+        let samples = bestOf ?? self.samples
+        guard samples >= 1, samples <= 4096 else { throw ValidationError("--samples and --best-of must lie within 1...4096") }
+        guard bestOf == nil || (rewardModel != nil && samples >= 2 && temperature > 0) else {
+            throw ValidationError("--best-of N needs --reward-model, N of at least 2 and a --temperature above 0")
+        }
         let policy = try LoadedPolicy(checkpoint: URL(fileURLWithPath: checkpoint))
         let template = try ChatTemplate(tokenizer: policy.tokenizer)
         let tokens = template.promptTokens(for: prompt)
@@ -24,9 +32,16 @@ struct Generate: ParsableCommand {
             model: policy.model, prompts: Array(repeating: tokens, count: samples), maxNewTokens: maxNewTokens,
             sampling: SamplingParams(temperature: temperature, topK: topK, topP: topP),
             stopTokens: [policy.tokenizer.eosID], seeds: (0..<samples).map { seed + UInt64($0) })
-        for out in outputs {
-            let text = policy.tokenizer.decode(out.tokens.filter { $0 != policy.tokenizer.eosID })
-            print(samples > 1 ? "[\(out.finish.rawValue)] \(text)" : text)
+        let eos = policy.tokenizer.eosID
+        let scores = try rewardModel.map { dir in
+            try RewardModel(directory: URL(fileURLWithPath: dir)).scores(outputs.map { tokens + $0.tokens.filter { $0 != eos } + [eos] })
+        }
+        for (i, out) in outputs.enumerated() {
+            if bestOf != nil, let scores, scores[i] != scores.max() { continue }
+            let text = policy.tokenizer.decode(out.tokens.filter { $0 != eos })
+            let score = scores.map { String(format: "[reward %.3f] ", $0[i]) } ?? ""
+            print(samples > 1 || scores != nil ? "[\(out.finish.rawValue)] \(score)\(text)" : text)
+            if bestOf != nil { break }
         }
     }
 }

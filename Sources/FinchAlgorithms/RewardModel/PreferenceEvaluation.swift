@@ -34,11 +34,12 @@ public struct PreferenceEvaluation: Codable, Equatable, Sendable {
     }
 
     public var table: String {
+        func pad(_ name: String) -> String { name.padding(toLength: 20, withPad: " ", startingAt: 0) }
         func row(_ name: String, _ values: [Double]?) -> String? {
-            values.map { let s = Self.summary($0); return String(format: "%-20@ %8.4f ± %.4f", name as NSString, s.mean, s.halfWidth) }
+            values.map { let s = Self.summary($0); return pad(name) + String(format: "%8.4f ± %.4f", s.mean, s.halfWidth) }
         }
-        let klRow = bestOf > 1 ? String(format: "%-20@ %8.4f (analytic bound, log N − (N−1)/N)", "kl to policy" as NSString,
-                                        log(Double(bestOf)) - Double(bestOf - 1) / Double(bestOf)) : row("kl to reference", kl)
+        let klRow = bestOf > 1 ? pad("kl to policy") + String(format: "%8.4f (analytic bound, log N − (N−1)/N)",
+                                                              log(Double(bestOf)) - Double(bestOf - 1) / Double(bestOf)) : row("kl to reference", kl)
         return ([String(format: "%@: %d problems × %d answers%@", checkpoint, trueScore.count, answersPerProblem,
                         bestOf > 1 ? ", each the reward model's best of \(bestOf)" : "")]
             + [row("true score", trueScore), row("reward model score", rewardModelScore), klRow,
