@@ -108,12 +108,15 @@ final class ConfigDeclarationTests: XCTestCase {
             let path = dir.appendingPathComponent(name).path
             let checked = try AlgorithmConfigs.check(path: path)
             let header = try String(contentsOfFile: path, encoding: .utf8)
-            XCTAssertTrue(header.contains(checked.command == RLSection.command ? "finch rl" : "finch sft"),
-                          "\(name) loads as \(checked.command), which its header does not run")
-            if checked.command == RLSection.command {
-                XCTAssertEqual(try RLRunConfig.parse(yaml: checked.yaml, file: name), try RLRunConfig.load(path: path), name)
-            } else {
-                XCTAssertEqual(try SFTRunConfig.parse(yaml: checked.yaml, file: name), try SFTRunConfig.load(path: path), name)
+            XCTAssertTrue(header.contains(checked.command), "\(name) loads as \(checked.command), which its header does not run")
+            func roundTrips<A: AlgorithmConfig>(_: A.Type) throws {
+                XCTAssertEqual(try RunConfig<A>.parse(yaml: checked.yaml, file: name), try RunConfig<A>.load(path: path), name)
+            }
+            switch checked.command {
+            case RLSection.command: try roundTrips(RLSection.self)
+            case DPOSection.command: try roundTrips(DPOSection.self)
+            case RMSection.command: try roundTrips(RMSection.self)
+            default: try roundTrips(SFTSection.self)
             }
         }
     }
