@@ -2,7 +2,8 @@
 // Finch: distributed post-training for language models, in Swift over MPI.
 // Layers, top to bottom (each imports only those above it):
 //   COpenBLAS, CMPI → FinchKernels → FinchModel → FinchData → FinchExpressions → FinchTasks → FinchDistributed
-//     → FinchTrain (config, checkpoints, the run harness) → FinchEval → FinchAlgorithms (SFT/, RL/) → FinchBench → finch
+//     → FinchTrain (config, checkpoints, the run harness) → FinchEval → FinchAlgorithms (SFT/, DPO/, RewardModel/, RL/)
+//     → FinchBench, FinchLabelling (the labelling page's server) → finch
 import PackageDescription
 
 /// The numeric targets are optimised in every configuration: unoptimised Swift loops are
@@ -26,6 +27,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
@@ -44,8 +46,10 @@ let package = Package(
         .target(name: "FinchEval", dependencies: ["FinchTrain", "FinchTasks"], swiftSettings: optimize),
         .target(name: "FinchAlgorithms", dependencies: ["FinchEval"], swiftSettings: optimize),
         .target(name: "FinchBench", dependencies: ["FinchAlgorithms"], swiftSettings: optimize),
+        // The labelling page: a local HTTP server (FlyingFox) over candidate sets and a labels file.
+        .target(name: "FinchLabelling", dependencies: ["FinchEval", .product(name: "FlyingFox", package: "FlyingFox")]),
         .executableTarget(name: "finch",
-                          dependencies: ["FinchBench", "FinchAlgorithms", "FinchEval",
+                          dependencies: ["FinchBench", "FinchAlgorithms", "FinchEval", "FinchLabelling",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: optimize),
         // Test-only support: runs XCTest methods as the ranks of an mpirun job.
@@ -59,6 +63,7 @@ let package = Package(
         .testTarget(name: "FinchTrainTests", dependencies: ["FinchAlgorithms"]),
         .testTarget(name: "FinchEvalTests", dependencies: ["FinchEval", "FinchTestSupport"]),
         .testTarget(name: "FinchAlgorithmsTests", dependencies: ["FinchAlgorithms", "FinchTestSupport"]),
+        .testTarget(name: "FinchLabellingTests", dependencies: ["FinchLabelling", "FinchTestSupport"]),
     ],
     // Swift 5 mode: the kernels hand raw buffer pointers to parallel loops, which the
     // Swift 6 checker cannot prove race-free; the kernels' own tests do that instead.

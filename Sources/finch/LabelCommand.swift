@@ -2,6 +2,7 @@ import ArgumentParser
 import FinchData
 import FinchEval
 import FinchKernels
+import FinchLabelling
 import FinchTasks
 import FinchTrain
 import Foundation
@@ -9,7 +10,7 @@ import Foundation
 struct Label: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw candidate answers for comparison, and label them.",
-        subcommands: [Sample.self, Simulate.self])
+        subcommands: [Sample.self, Serve.self, Simulate.self, Agreement.self])
 
     struct Sample: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -71,6 +72,57 @@ struct Label: ParsableCommand {
             try DurableFiles.replace(URL(fileURLWithPath: out), with: Data((lines.joined(separator: "\n") + "\n").utf8))
             print(String(format: "wrote %d labels to %@; %.1f%% agree with the noiseless preference (the ceiling of a reward model's best-of-N accuracy on such labels)",
                          sets.count, out, 100 * Double(agree) / Double(max(sets.count, 1))))
+        }
+    }
+
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the labelling page: people pick the best candidate; each label is appended durably to --out.",
+            discussion: """
+            Restarting with the same --out continues where it stopped. Keys: 1-9 choose, s skips, u undoes. \
+            Binds to 127.0.0.1 unless --host says otherwise; then every request needs the token (given, or generated and printed).
+            """)
+
+        @Option(help: "Candidates file (finch label sample).") var samples: String
+        @Option(help: "Labels file (JSONL), appended to.") var out: String
+        @Option(help: "best: pick the best of all candidates (best-of-N records); pairs: the better of the first two (pairwise records).")
+        var mode: String = "best"
+        @Option(help: "A text file shown above the items (what to prefer).") var instructions: String?
+        @Option(help: "Address to bind.") var host = "127.0.0.1"
+        @Option(help: "Port.") var port = 8080
+        @Option(help: "Token every request must carry (default: none on 127.0.0.1, a generated one elsewhere).") var token: String?
+
+        func run() async throws {
+            guard let mode = LabelStore.Mode(rawValue: mode) else { throw ValidationError("--mode must be best or pairs") }
+            guard (1...65_535).contains(port) else { throw ValidationError("--port must lie within 1...65535") }
+            var options = LabelServer.Options()
+            options.host = host
+            options.port = UInt16(port)
+            options.instructions = try instructions.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? ""
+            options.token = token ?? (options.isLoopback ? nil : (0..<4).map { _ in String(format: "%08x", UInt32.random(in: .min ... .max)) }.joined())
+            let store = try LabelStore(samples: URL(fileURLWithPath: samples), labels: URL(fileURLWithPath: out), mode: mode)
+            let server = try LabelServer(store: store, options: options)
+            let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/" + (options.token.map { "?token=\($0)" } ?? "")
+            print("labelling \(store.sets.count) candidate sets (\(store.allLabels.count) labels so far in \(out)) at \(url)")
+            try await server.run()
+        }
+    }
+
+    struct Agreement: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "How often labellers agree on the sets more than one of them labelled.")
+
+        @Argument(help: "Labels files (finch label serve or simulate).") var files: [String]
+
+        func run() throws {
+            var labels: [(id: Int, labeller: String, choice: Int)] = []
+            for file in files { labels += try LabellerAgreement.labels(URL(fileURLWithPath: file)) }
+            let a = LabellerAgreement(labels: labels)
+            guard a.pairs > 0 else { print("no set was labelled by more than one labeller"); return }
+            print(String(format: "%d sets labelled by more than one labeller: %.1f%% of %d label pairs agree", a.sharedSets, 100 * a.rate, a.pairs))
+            for (names, count) in a.byLabellers.sorted(by: { $0.key < $1.key }) {
+                print(String(format: "  %@: %.1f%% of %d", names, 100 * Double(count.agreeing) / Double(count.pairs), count.pairs))
+            }
         }
     }
 }

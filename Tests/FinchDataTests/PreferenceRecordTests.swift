@@ -41,6 +41,8 @@ final class PreferenceRecordTests: XCTestCase {
             (#"{"chosen": "a", "rejected": "b"}"#, #":1: missing key "prompt""#),
             (#"{"prompt": "p", "completions": ["a", "b"], "best": 2}"#, #""best" is 2, but there are 2 completions"#),
             (#"{"prompt": "p", "completions": ["a", "b"]}"#, #"missing integer key "best""#),
+            (#"{"prompt": "p", "completions": ["a", "b"], "best": true}"#, #"missing integer key "best""#),
+            (#"{"prompt": "p", "chosen": "a", "rejected": "b", "margin": false}"#, #""margin" must be a finite number"#),
             (#"{"prompt": "p", "completions": ["a"], "best": 0}"#, "at least 2 answers"),
             (#"{"prompt": "p", "chosen": "a", "rejected": "b", "completions": ["a", "b"], "best": 0}"#, "use one shape per line"),
             (#"{"prompt": "p", "chosen": [{"role": "robot", "content": "x"}], "rejected": "b"}"#, #"chosen[0] has unknown role "robot""#),

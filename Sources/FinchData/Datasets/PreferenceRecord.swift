@@ -50,7 +50,7 @@ public struct PreferenceRecord: Equatable, Sendable {
         let prompt = try text(object["prompt"], "prompt")
         var margin: Double?
         if let value = object["margin"], !(value is NSNull) {
-            guard let number = value as? NSNumber, !isBoolean(value), number.doubleValue.isFinite else {
+            guard let number = value as? NSNumber, !JSONScalars.isBoolean(value), number.doubleValue.isFinite else {
                 throw fail("\"margin\" must be a finite number")
             }
             margin = number.doubleValue
@@ -67,22 +67,12 @@ public struct PreferenceRecord: Equatable, Sendable {
         case (.some(let value), nil):
             guard let list = value as? [Any], list.count >= 2 else { throw fail("\"completions\" must be a list of at least 2 answers") }
             let completions = try list.enumerated().map { try text($1, "completions[\($0)]") }
-            guard let best = integer(object["best"]) else { throw fail("missing integer key \"best\"") }
+            guard let best = JSONScalars.integer(object["best"]) else { throw fail("missing integer key \"best\"") }
             guard completions.indices.contains(best) else {
                 throw fail("\"best\" is \(best), but there are \(completions.count) completions (0-based)")
             }
             return PreferenceRecord(prompt: prompt, choice: .bestOfN(completions: completions, best: best), margin: margin)
         }
-    }
-
-    /// JSON booleans arrive as numbers too (NSNumber bridges either way), so tell them apart by
-    /// how they print.
-    private static func isBoolean(_ value: Any) -> Bool { ["true", "false"].contains(String(describing: value)) }
-
-    private static func integer(_ value: Any?) -> Int? {
-        guard let value, !isBoolean(value), let number = value as? NSNumber, number.doubleValue == number.doubleValue.rounded(),
-              abs(number.doubleValue) < 1e15 else { return nil }
-        return number.intValue
     }
 
     /// The record as the JSON object `read` parses (keys in TRL's names).
