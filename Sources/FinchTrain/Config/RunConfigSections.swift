@@ -39,6 +39,7 @@ public struct LoggingSection: ConfigSection {
     public var every = 10
     /// nil: `metrics.jsonl` beside the checkpoints, so one directory holds the whole run.
     public var metrics: String?
+    public var tensorboard = false
 
 
     public init() {}
@@ -46,6 +47,7 @@ public struct LoggingSection: ConfigSection {
     public static let keys: [ConfigKey<LoggingSection>] = [
         .value("every", \.every, .integer(atLeast: 1), "Steps between log lines."),
         .value("metrics", \.metrics, .string, "JSONL metrics file (default: <checkpoint.dir>/metrics.jsonl)."),
+        .value("tensorboard", \.tensorboard, .boolean, "Also write the metrics as TensorBoard scalars (an events.out.tfevents file beside metrics.jsonl)."),
     ]
 }
 

@@ -1,12 +1,14 @@
 import Foundation
 
 /// Appends one JSON object per line to the run's metrics file, so a crashed or resumed run
-/// keeps its history and any tool can plot it.
+/// keeps its history and any tool can plot it (`finch report`); with `tensorboard`, the same
+/// scalars also go to a TensorBoard event file beside it, tagged `<kind>/<name>`.
 public final class MetricsLog {
     private let handle: FileHandle?
+    private let events: TensorBoardEvents?
     public let path: String
 
-    public init(path: String) throws {
+    public init(path: String, tensorboard: Bool = false) throws {
         self.path = path
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -18,6 +20,7 @@ public final class MetricsLog {
         }
         h.seekToEndOfFile()
         handle = h
+        events = tensorboard ? try TensorBoardEvents(directory: url.deletingLastPathComponent()) : nil
     }
 
     public func append(_ record: [String: Double], kind: String) {
@@ -27,6 +30,10 @@ public final class MetricsLog {
         }
         fields.insert("\"kind\":\"\(kind)\"", at: 0)
         handle?.write(Data(("{" + fields.joined(separator: ",") + "}\n").utf8))
+        if let events, let step = record["step"] {
+            events.write(step: Int(step), scalars: record.filter { $0.key != "step" && $0.value.isFinite }.sorted { $0.key < $1.key }
+                .map { (tag: "\(kind)/\($0.key)", value: Float($0.value)) })
+        }
     }
 
     deinit { try? handle?.close() }

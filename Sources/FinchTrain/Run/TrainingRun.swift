@@ -37,7 +37,7 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
         optimizer = AdamW(model: model, config: Self.adamWConfig(t))
         schedule = LRSchedule(maxLR: Float(t.lr), minLR: Float(t.minLR), warmupSteps: t.warmupSteps, totalSteps: t.steps)
         store = CheckpointStore(root: URL(fileURLWithPath: config.checkpoint.dir), keepLast: config.checkpoint.keepLast)
-        metrics = world.isCoordinator ? try MetricsLog(path: config.metricsPath) : nil
+        metrics = world.isCoordinator ? try MetricsLog(path: config.metricsPath, tensorboard: config.logging.tensorboard) : nil
         state = initialState
         self.log("cpu: \(CPUInfo.current.summary), \(ProcessInfo.processInfo.activeProcessorCount) cores; blas: \(BLASKernel.summary)")
     }
