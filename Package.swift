@@ -3,7 +3,7 @@
 // Layers, top to bottom (each imports only those above it):
 //   COpenBLAS, CMPI → FinchKernels → FinchModel → FinchData → FinchExpressions → FinchTasks → FinchDistributed
 //     → FinchTrain (config, checkpoints, the run harness) → FinchEval → FinchAlgorithms (SFT/, DPO/, RewardModel/, RL/)
-//     → FinchBench, FinchLabelling (the labelling page's server) → finch
+//     → FinchBench, FinchReport (finch report), FinchLabelling (the labelling page's server) → finch
 import PackageDescription
 
 /// The numeric targets are optimised in every configuration: unoptimised Swift loops are
@@ -46,10 +46,12 @@ let package = Package(
         .target(name: "FinchEval", dependencies: ["FinchTrain", "FinchTasks"], swiftSettings: optimize),
         .target(name: "FinchAlgorithms", dependencies: ["FinchEval"], swiftSettings: optimize),
         .target(name: "FinchBench", dependencies: ["FinchAlgorithms"], swiftSettings: optimize),
+        // `finch report`: runs' metrics drawn as one self-contained HTML page.
+        .target(name: "FinchReport", dependencies: ["FinchEval"]),
         // The labelling page: a local HTTP server (FlyingFox) over candidate sets and a labels file.
         .target(name: "FinchLabelling", dependencies: ["FinchEval", .product(name: "FlyingFox", package: "FlyingFox")]),
         .executableTarget(name: "finch",
-                          dependencies: ["FinchBench", "FinchAlgorithms", "FinchEval", "FinchLabelling",
+                          dependencies: ["FinchBench", "FinchAlgorithms", "FinchEval", "FinchLabelling", "FinchReport",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: optimize),
         // Test-only support: runs XCTest methods as the ranks of an mpirun job.
@@ -64,6 +66,7 @@ let package = Package(
         .testTarget(name: "FinchEvalTests", dependencies: ["FinchEval", "FinchTestSupport"]),
         .testTarget(name: "FinchAlgorithmsTests", dependencies: ["FinchAlgorithms", "FinchTestSupport"]),
         .testTarget(name: "FinchLabellingTests", dependencies: ["FinchLabelling", "FinchTestSupport"]),
+        .testTarget(name: "FinchReportTests", dependencies: ["FinchReport", "FinchAlgorithms", "FinchTestSupport"]),
     ],
     // Swift 5 mode: the kernels hand raw buffer pointers to parallel loops, which the
     // Swift 6 checker cannot prove race-free; the kernels' own tests do that instead.

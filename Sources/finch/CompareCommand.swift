@@ -18,39 +18,18 @@ struct Compare: ParsableCommand {
     @Argument(help: "The candidate's result (e.g. after RL).") var candidate: String
 
     func run() throws {
-        let before = try EvalReport(path: baseline)
-        let after = try EvalReport(path: candidate)
-        guard before.task == after.task, before.rule == after.rule, before.problems == after.problems,
-              before.outcomes.greedyCorrect.count == after.outcomes.greedyCorrect.count,
-              before.outcomes.keys.isEmpty || after.outcomes.keys.isEmpty || before.outcomes.keys == after.outcomes.keys else {
-            throw ValidationError("""
-                \(baseline) and \(candidate) were not evaluated on the same problems: \
-                \(before.summary) against \(after.summary)
-                """)
-        }
-        // Both files name the same prompts; the keys of either (older files have none) group them.
-        let grouping = before.outcomes.keys.isEmpty ? after.outcomes : before.outcomes
-        func paired(_ baseline: [Double], _ candidate: [Double]) throws -> PairedDifference {
-            try PairedDifference(baseline: grouping.meanByKey(baseline), candidate: grouping.meanByKey(candidate))
-        }
-        var rows: [(String, PairedDifference)] = [
-            ("greedy pass@1", try paired(before.outcomes.greedyCorrect.map(Double.init), after.outcomes.greedyCorrect.map(Double.init)))
-        ]
-        let k = before.counts.samplesPerProblem
-        let sampledAlike = k == after.counts.samplesPerProblem && before.temperature == after.temperature
-        if k > 0, sampledAlike {
-            rows.append(("pass@1 (\(k) samples)", try paired(before.outcomes.sampledCorrect.map { Double($0) / Double(k) },
-                                                              after.outcomes.sampledCorrect.map { Double($0) / Double(k) })))
-        }
+        let comparison = try EvalComparison(baseline: try EvalReport(path: baseline), candidate: try EvalReport(path: candidate),
+                                            names: (baseline, candidate))
+        let before = comparison.baseline, after = comparison.candidate
         print("\(before.summary): \(before.checkpoint) → \(after.checkpoint)")
         if before.maxNewTokens != after.maxNewTokens {
             print("note: answers had different token budgets (\(before.maxNewTokens) and \(after.maxNewTokens)); pass the same --max-new-tokens to both evals")
         }
-        if grouping.problemCount < grouping.greedyCorrect.count {
-            print("\(grouping.greedyCorrect.count) prompts present \(grouping.problemCount) problems: each problem's prompts are averaged, then paired")
+        if comparison.problemCount < comparison.promptCount {
+            print("\(comparison.promptCount) prompts present \(comparison.problemCount) problems: each problem's prompts are averaged, then paired")
         }
-        print(table(rows))
-        if !sampledAlike {
+        print(table(comparison.rows))
+        if !comparison.sampledAlike {
             print("sampled answers not compared: \(sampling(before)) against \(sampling(after))")
         }
     }

@@ -8,7 +8,7 @@ struct Finch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finch",
         abstract: "Distributed post-training for language models.",
-        subcommands: [SFT.self, DPO.self, RewardModelCommand.self, RL.self, Generate.self, DataCommand.self, Label.self, Eval.self, Compare.self, ConfigCommand.self, Bench.self])
+        subcommands: [SFT.self, DPO.self, RewardModelCommand.self, RL.self, Generate.self, DataCommand.self, Label.self, Eval.self, Compare.self, Report.self, ConfigCommand.self, Bench.self])
 
     static func main() async {
         // Before anything computes (or MPI starts): run the best BLAS kernel this CPU has.

@@ -68,6 +68,13 @@ public struct CheckpointStore: Sendable {
     }
 
     /// Step directories in the root, newest first.
+    /// The step directories that have a manifest (written last, so the save finished), oldest
+    /// first; not checksummed, so cheap enough for a report of a running job.
+    public func finishedCheckpoints() throws -> [URL] {
+        try stepDirectories().reversed().map(\.url)
+            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent(CheckpointLayout.manifestFile).path) }
+    }
+
     func stepDirectories() throws -> [(step: Int, url: URL)] {
         guard FileManager.default.fileExists(atPath: root.path) else { return [] }
         return try entryNames().compactMap { name in

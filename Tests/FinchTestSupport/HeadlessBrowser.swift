@@ -7,18 +7,20 @@ import Foundation
 /// protocol on a pipe (`--remote-debugging-pipe`: commands on the child's fd 3, replies and
 /// events on fd 4, each JSON message ended by a NUL byte), so the tests press keys, click and
 /// take screenshots as a person's browser would, with no websocket client or driver download.
-final class HeadlessBrowser {
-    static let candidates = ["/usr/bin/chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell", "/usr/bin/chromium"]
-    static var executable: String? { candidates.first { FileManager.default.isExecutableFile(atPath: $0) } }
+public final class HeadlessBrowser {
+    public static let candidates = ["/usr/bin/chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell", "/usr/bin/chromium"]
+    public static var executable: String? { candidates.first { FileManager.default.isExecutableFile(atPath: $0) } }
 
     private let pid: pid_t
     private let commands: Int32
     private let replies: Int32
     private var buffer: [UInt8] = []
     private var nextID = 0
+    /// Console errors and uncaught exceptions seen so far, from every tab (after `Runtime.enable`).
+    public private(set) var pageErrors: [String] = []
     private let profile: URL
 
-    init() throws {
+    public init() throws {
         guard let executable = Self.executable else { throw BrowserError("no headless Chromium (launch/setup debug installs chromium-headless-shell)") }
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("finch-chromium-\(UUID().uuidString)")
         var toChrome: [Int32] = [0, 0], fromChrome: [Int32] = [0, 0]
@@ -53,7 +55,7 @@ final class HeadlessBrowser {
 
     /// Sends one command and waits (up to `timeout` seconds) for its reply, skipping events.
     @discardableResult
-    func send(_ method: String, _ params: [String: Any] = [:], session: String? = nil, timeout: Double = 20) throws -> [String: Any] {
+    public func send(_ method: String, _ params: [String: Any] = [:], session: String? = nil, timeout: Double = 20) throws -> [String: Any] {
         nextID += 1
         var message: [String: Any] = ["id": nextID, "method": method, "params": params]
         if let session { message["sessionId"] = session }
@@ -63,6 +65,7 @@ final class HeadlessBrowser {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let reply = try readMessage(until: deadline)
+            record(event: reply)
             guard reply["id"] as? Int == nextID else { continue }
             if let error = reply["error"] { throw BrowserError("\(method): \(error)") }
             return reply["result"] as? [String: Any] ?? [:]
@@ -86,25 +89,40 @@ final class HeadlessBrowser {
         }
     }
 
+    private func record(event: [String: Any]) {
+        let params = event["params"] as? [String: Any] ?? [:]
+        switch event["method"] as? String {
+        case "Runtime.exceptionThrown":
+            pageErrors.append("exception: \((params["exceptionDetails"] as? [String: Any])?["text"] ?? params)")
+        case "Runtime.consoleAPICalled" where params["type"] as? String == "error":
+            pageErrors.append("console.error: \(params["args"] ?? "")")
+        case "Log.entryAdded":
+            if let entry = params["entry"] as? [String: Any], entry["level"] as? String == "error" { pageErrors.append("log: \(entry["text"] ?? "")") }
+        default: break
+        }
+    }
+
     /// A new tab attached in flat mode; returns its session id.
-    func openTab(_ url: String) throws -> String {
+    public func openTab(_ url: String) throws -> String {
         let target = try send("Target.createTarget", ["url": "about:blank"])["targetId"] as! String
         let session = try send("Target.attachToTarget", ["targetId": target, "flatten": true])["sessionId"] as! String
         try send("Page.enable", session: session)
+        try send("Runtime.enable", session: session)
+        try send("Log.enable", session: session)
         try send("Page.navigate", ["url": url], session: session)
         return session
     }
 
-    func navigate(_ session: String, to url: String) throws { try send("Page.navigate", ["url": url], session: session) }
+    public func navigate(_ session: String, to url: String) throws { try send("Page.navigate", ["url": url], session: session) }
 
     /// The value of a JavaScript expression in the tab.
-    func evaluate(_ session: String, _ expression: String) throws -> Any? {
+    public func evaluate(_ session: String, _ expression: String) throws -> Any? {
         let result = try send("Runtime.evaluate", ["expression": expression, "returnByValue": true, "awaitPromise": true], session: session)
         return (result["result"] as? [String: Any])?["value"]
     }
 
     /// Polls `expression` until it is true (up to 15 s); fails with `what`.
-    func waitFor(_ session: String, _ expression: String, _ what: String) throws {
+    public func waitFor(_ session: String, _ expression: String, _ what: String) throws {
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
             if try evaluate(session, expression) as? Bool == true { return }
@@ -114,7 +132,7 @@ final class HeadlessBrowser {
     }
 
     /// A key press as a keyboard makes it (keyDown with its text, then keyUp).
-    func press(_ session: String, key: String) throws {
+    public func press(_ session: String, key: String) throws {
         let code = key.unicodeScalars.first!.value
         let isDigit = (48...57).contains(code)
         let virtual = isDigit ? Int(code) : Int(Character(key.uppercased()).asciiValue!)
@@ -123,8 +141,13 @@ final class HeadlessBrowser {
         try send("Input.dispatchKeyEvent", common.merging(["type": "keyUp"]) { $1 }, session: session)
     }
 
+    /// Moves the mouse to (x, y) of the viewport.
+    public func moveMouse(_ session: String, x: Double, y: Double) throws {
+        try send("Input.dispatchMouseEvent", ["type": "mouseMoved", "x": x, "y": y], session: session)
+    }
+
     /// A left click at the centre of the element `selector` selects.
-    func click(_ session: String, _ selector: String) throws {
+    public func click(_ session: String, _ selector: String) throws {
         guard let rect = try evaluate(session, "(() => { const r = document.querySelector(\(Self.quoted(selector))).getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()") as? [Double] else {
             throw BrowserError("no element \(selector)")
         }
@@ -133,17 +156,17 @@ final class HeadlessBrowser {
         }
     }
 
-    func screenshot(_ session: String) throws -> Data {
+    public func screenshot(_ session: String) throws -> Data {
         let base64 = try send("Page.captureScreenshot", ["format": "png"], session: session)["data"] as! String
         return Data(base64Encoded: base64)!
     }
 
-    static func quoted(_ s: String) -> String {
+    public static func quoted(_ s: String) -> String {
         String(decoding: try! JSONSerialization.data(withJSONObject: [s]), as: UTF8.self).dropFirst().dropLast().description
     }
 }
 
-struct BrowserError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct BrowserError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
