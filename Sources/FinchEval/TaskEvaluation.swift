@@ -15,8 +15,12 @@ public struct TaskEvalOptions: Sendable {
     public var seed: UInt64
     /// Sequences decoded together.
     public var batchSize: Int
+    /// Told after every batch how far decoding is ("sampled 640/2000 answers"), for a progress line.
+    public var progress: (@Sendable (String) -> Void)?
 
-    public init(maxNewTokens: Int, samples: Int = 0, temperature: Float = 1, seed: UInt64 = 0, batchSize: Int = 64) {
+    public init(maxNewTokens: Int, samples: Int = 0, temperature: Float = 1, seed: UInt64 = 0, batchSize: Int = 64,
+                progress: (@Sendable (String) -> Void)? = nil) {
+        self.progress = progress
         self.maxNewTokens = maxNewTokens
         self.samples = samples
         self.temperature = temperature
@@ -211,6 +215,7 @@ private func decode(model: Transformer, tokenizer: any Tokenizer, task: any Veri
             answers.append(ScoredAnswer(problem: row.problem, text: text, truncated: output.finish == .length,
                                         verdict: try task.score(problems[row.problem], completion: text)))
         }
+        options.progress?("\(answersPerProblem == 1 && sampling == .greedy ? "greedy" : "sampled") \(answers.count)/\(rows.count) answers")
     }
     return answers
 }

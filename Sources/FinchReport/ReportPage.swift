@@ -25,14 +25,20 @@ public struct ReportPage {
         return name
     }
 
-    /// Exponential moving average (weight 0.1 on the new point), as TensorBoard's smoothing.
+    /// A trailing mean over a twentieth of the points: smooth enough to read a noisy loss,
+    /// short enough not to lag behind a curve logged only a few dozen times.
     static func smoothed(_ points: [(x: Double, y: Double)]) -> [(x: Double, y: Double)] {
-        var average: Double?
-        return points.map { p in
-            average = average.map { 0.9 * $0 + 0.1 * p.y } ?? p.y
-            return (p.x, average!)
+        let window = max(1, points.count / 20)
+        var sum = 0.0
+        return points.enumerated().map { i, p in
+            sum += p.y
+            if i >= window { sum -= points[i - window].y }
+            return (p.x, sum / Double(min(i + 1, window)))
         }
     }
+
+    /// The metrics people look at first, first; the rest in the order the run logged them.
+    static let leading = ["loss", "reward", "task_reward", "accuracy", "kl", "eval_loss", "exact_match", "pass_at_1", "mean_reward"]
 
     public var html: String {
         // Training curves first, held-out ones after, anything else last.
@@ -43,14 +49,15 @@ public struct ReportPage {
             "<span><i style=\"background:\(color(i))\"></i>\(HTML.escape(run.name))</span>"
         }.joined(separator: " ") + "</p>"]
         for kind in kinds {
-            let names = runs.flatMap { $0.series.filter { $0.kind == kind }.map(\.name) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            let logged = runs.flatMap { $0.series.filter { $0.kind == kind }.map(\.name) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            let names = Self.leading.filter(logged.contains) + logged.filter { !Self.leading.contains($0) }
             body.append("<h2>\(HTML.escape(kind))</h2><div class=\"grid\">")
             for name in names {
                 var lines: [SVGChart.Line] = []
                 for (i, run) in runs.enumerated() {
                     guard let series = run.series.first(where: { $0.kind == kind && $0.name == name }) else { continue }
                     let points = series.points.map { (x: $0.step, y: $0.value) }
-                    let smooth = (name == "loss" || name == "reward") && points.count > 10
+                    let smooth = (name == "loss" || name == "reward") && points.count >= 40
                     lines.append(SVGChart.Line(label: run.name + (smooth ? " (raw)" : ""), color: color(i), points: points, faint: smooth))
                     if smooth { lines.append(SVGChart.Line(label: run.name + " (smoothed)", color: color(i), points: Self.smoothed(points))) }
                 }

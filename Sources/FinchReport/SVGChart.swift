@@ -17,7 +17,7 @@ struct SVGChart {
     var lines: [Line]
 
     static let width = 420.0, height = 250.0
-    static let left = 58.0, right = 12.0, top = 26.0, bottom = 42.0
+    static let left = 66.0, right = 12.0, top = 26.0, bottom = 42.0
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
     /// Round tick values covering lo...hi (about five).
@@ -31,7 +31,10 @@ struct SVGChart {
     static func format(_ v: Double) -> String {
         if v == 0 { return "0" }
         let a = abs(v)
-        if a >= 1e5 || a < 1e-3 { return String(format: "%.1e", v) }
+        if a >= 1e5 || a < 1e-3 {
+            // 2e-4, 1.5e+06: short mantissa, no padded exponent
+            return String(format: "%.2g", v).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e+")
+        }
         if a >= 100 { return String(format: "%.0f", v) }
         if a >= 1 { return String(format: "%.2g", v) == String(format: "%.0f", v) ? String(format: "%.0f", v) : String(format: "%.3g", v) }
         return String(format: "%.3g", v)
@@ -62,7 +65,7 @@ struct SVGChart {
         out.append(String(format: "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"axis\"/>", L, W - R, H - B, H - B))
         out.append(String(format: "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"axis\"/>", L, L, T, H - B))
         out.append(String(format: "<text x=\"%.1f\" y=\"%.1f\" class=\"label\" text-anchor=\"middle\">step</text>", (L + W - R) / 2, H - 8))
-        out.append(String(format: "<text x=\"14\" y=\"%.1f\" class=\"label\" text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\">%@</text>",
+        out.append(String(format: "<text x=\"12\" y=\"%.1f\" class=\"label\" text-anchor=\"middle\" transform=\"rotate(-90 12 %.1f)\">%@</text>",
                           (T + H - B) / 2, (T + H - B) / 2, HTML.escape(yLabel)))
         for line in lines where !line.points.isEmpty {
             let path = line.points.map { String(format: "%.1f,%.1f", sx($0.x), sy($0.y)) }.joined(separator: " ")

@@ -54,11 +54,14 @@ struct Eval: ParsableCommand {
                                       temperature: temperature, maxNewTokens: budget, seed: seed, batchSize: batchSize, out: out)
         }
         let share = world.share(of: problems.count)
+        var showProgress: (@Sendable (String) -> Void)?
+        if world.isCoordinator { showProgress = { (line: String) in TerminalLine.shared.show("eval: \(line)") } }
         let result = try evaluateTask(model: policy.model, tokenizer: policy.tokenizer, task: task,
                                       problems: problems[share],
                                       options: TaskEvalOptions(maxNewTokens: budget, samples: samples,
-                                                               temperature: temperature, seed: seed,
-                                                               batchSize: batchSize))
+                                                               temperature: temperature, seed: seed, batchSize: batchSize,
+                                                               progress: showProgress))
+        TerminalLine.shared.clear()
         let counts = try result.counts.summed(over: world)
         var outcomes = try result.outcomes.gathered(over: world, offset: share.lowerBound, total: problems.count)
         outcomes.keys = try problems.map(task.keyText(of:))

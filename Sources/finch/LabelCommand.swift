@@ -38,7 +38,9 @@ struct Label: ParsableCommand {
             let policy = try LoadedPolicy(checkpoint: URL(fileURLWithPath: checkpoint))
             let sets = try sampleCandidates(model: policy.model, tokenizer: policy.tokenizer,
                                             problems: Array(problems.prefix(limit ?? problems.count)), n: n,
-                                            temperature: temperature, maxNewTokens: maxNewTokens, seed: seed, batchSize: batchSize)
+                                            temperature: temperature, maxNewTokens: maxNewTokens, seed: seed, batchSize: batchSize,
+                                            progress: { TerminalLine.shared.show("sampling: \($0)/\($1) answers") })
+            TerminalLine.shared.clear()
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let lines = try sets.map { String(decoding: try encoder.encode($0), as: UTF8.self) }

@@ -21,8 +21,8 @@ final class ReportPageTests: XCTestCase {
         let yaml = """
         model: {init: scratch, seed: 5, config: {model_type: gpt2, vocab_size: 262, n_embd: 32, n_layer: 1, n_head: 2, n_positions: 32}}
         data: {train: \(data.appendingPathComponent("train.jsonl").path), eval: \(data.appendingPathComponent("eval.jsonl").path), max_length: 32}
-        train: {steps: 12, batch_size: 4, lr: \(lr), eval_every: 6, eval_samples: 8, threads: 1}
-        checkpoint: {dir: \(run.path), every: 6}
+        train: {steps: 40, batch_size: 4, lr: \(lr), eval_every: 20, eval_samples: 8, threads: 1}
+        checkpoint: {dir: \(run.path), every: 20}
         logging: {every: 1}
         """
         try SFTTrainer(config: SFTRunConfig.parse(yaml: yaml, file: "test.yaml"), log: { _ in }).run()
@@ -33,7 +33,7 @@ final class ReportPageTests: XCTestCase {
         guard HeadlessBrowser.executable != nil else { throw XCTSkip("no headless Chromium; launch/test installs chromium-headless-shell") }
         let dir = try makeTemporaryDirectory(for: self)
         let runs = try [sftRun(dir, name: "slow", lr: 1e-3), sftRun(dir, name: "fast", lr: 1e-2)].map { try RunHistory(directory: $0) }
-        XCTAssertEqual(runs[0].checkpoints, ["step-00000006", "step-00000012"])
+        XCTAssertEqual(runs[0].checkpoints, ["step-00000020", "step-00000040"])
         XCTAssertTrue(runs[0].configYAML?.contains("lr: 0.001") == true, runs[0].configYAML ?? "no config")
         let page = dir.appendingPathComponent("report.html")
         try Data(ReportPage(runs: runs).html.utf8).write(to: page)
@@ -44,11 +44,11 @@ final class ReportPageTests: XCTestCase {
         let names = Set(runs.flatMap { $0.series.map { "\($0.kind)/\($0.name)" } })
         XCTAssertEqual(try browser.evaluate(tab, "document.querySelectorAll('svg.chart').length") as? Int, names.count)
         XCTAssertTrue(names.isSuperset(of: ["train/loss", "train/lr", "train/grad_norm", "train/tokens_per_s", "eval/eval_loss", "eval/exact_match"]), "\(names)")
-        // The loss chart: raw and smoothed lines for each run, 12 points each.
+        // The loss chart: raw and smoothed lines for each run, 40 points each.
         let loss = "[...document.querySelectorAll('svg.chart')].find(s => s.getAttribute('aria-label') === 'train/loss')"
         XCTAssertEqual(try browser.evaluate(tab, "\(loss).querySelectorAll('polyline').length") as? Int, 4)
         XCTAssertEqual(try browser.evaluate(tab, "[...\(loss).querySelectorAll('polyline')].map(p => JSON.parse(p.dataset.series).length)") as? [Int],
-                       [12, 12, 12, 12])
+                       [40, 40, 40, 40])
         XCTAssertEqual(try browser.evaluate(tab, "\(loss).querySelector('polyline').dataset.label") as? String, "slow (raw)")
         // Hover over the middle of the loss chart: the read-out names every line at a step.
         guard let rect = try browser.evaluate(tab, "(() => { const r = \(loss).getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()") as? [Double] else {

@@ -83,7 +83,8 @@ public final class DPOTrainer {
             run.metrics?.append(m.trlNamed() .merging(["step": Double(state.step), "lr": Double(stats.lr),
                                                        "grad_norm": Double(stats.gradNorm), "elapsed_s": state.elapsedSeconds]) { $1 },
                                 kind: "train")
-        }, evaluate: { final = try self.evaluate() }, save: { try self.run.save() })
+        }, progress: { String(format: "loss %.4f | rewards/accuracies %.3f", stats.metrics.loss, stats.metrics.accuracy) },
+           evaluate: { final = try self.evaluate() }, save: { try self.run.save() })
         return final
     }
 

@@ -80,7 +80,8 @@ public final class RewardModelTrainer {
             run.metrics?.append(m.named().merging(["step": Double(state.step), "lr": Double(stats.lr),
                                                    "grad_norm": Double(stats.gradNorm), "elapsed_s": state.elapsedSeconds]) { $1 },
                                 kind: "train")
-        }, evaluate: { final = try self.evaluate() }, save: { try self.save() })
+        }, progress: { String(format: "loss %.4f | accuracy %.3f", stats.metrics.loss, stats.metrics.pairwiseAccuracy) },
+           evaluate: { final = try self.evaluate() }, save: { try self.save() })
         return final
     }
 

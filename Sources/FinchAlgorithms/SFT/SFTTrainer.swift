@@ -92,6 +92,8 @@ public final class SFTTrainer {
                                  "global_sample": Double(state.globalSample), "elapsed_s": state.elapsedSeconds],
                                 kind: "train")
             (windowTokens, windowStart) = (0, Date())
+        }, progress: {
+            String(format: "loss %.4f | %.0f tok/s", stats.loss, stats.tokens * Double(state.step - startStep) / max(Date().timeIntervalSince(started), 1e-9))
         }, evaluate: { final = try self.evaluate() }, save: { try self.run.save() })
         return final
     }

@@ -51,7 +51,8 @@ public struct CandidateSet: Codable, Equatable, Sendable {
 /// `n` sampled answers to each problem from `model` (temperature `temperature`, one seed per
 /// answer from `seed`, the prompt's index and the answer's number, as RL draws them).
 public func sampleCandidates(model: Transformer, tokenizer: any Tokenizer, problems: [TaskInstance], firstID: Int = 0,
-                             n: Int, temperature: Float, maxNewTokens: Int, seed: UInt64, batchSize: Int) throws -> [CandidateSet] {
+                             n: Int, temperature: Float, maxNewTokens: Int, seed: UInt64, batchSize: Int,
+                             progress: (Int, Int) -> Void = { _, _ in }) throws -> [CandidateSet] {
     let template = try ChatTemplate(tokenizer: tokenizer)
     let rows = problems.indices.flatMap { p in (0..<n).map { (problem: p, sample: $0) } }
     var texts = [String](repeating: "", count: rows.count)
@@ -62,6 +63,7 @@ public func sampleCandidates(model: Transformer, tokenizer: any Tokenizer, probl
                                stopTokens: [tokenizer.eosID],
                                seeds: batch.map { answerSeed(base: seed, problem: firstID + $0.problem, sample: $0.sample) })
         for (i, out) in outputs.enumerated() { texts[start + i] = tokenizer.decode(out.tokens.filter { $0 != tokenizer.eosID }) }
+        progress(start + batch.count, rows.count)
     }
     return problems.indices.map { p in
         CandidateSet(id: firstID + p, problem: problems[p], completions: Array(texts[p * n..<(p + 1) * n]))

@@ -30,7 +30,7 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
                 log: @escaping (String) -> Void) throws {
         self.config = config
         self.world = world
-        self.log = world.isCoordinator ? log : { _ in }
+        self.log = world.isCoordinator ? { TerminalLine.shared.clear(); log($0) } : { _ in }
         model = policy.model
         tokenizer = policy.tokenizer
         let t = config.train
@@ -65,15 +65,22 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
     /// Runs `step` (one update, which advances `state.step`) until `end`, then after each:
     /// `report` (with `state.elapsedSeconds` brought up to date), `evaluate` every
     /// `train.eval_every` steps and at the last step, a checkpoint every `checkpoint.every`
-    /// steps and at `end`, and `afterStep`.
-    public func loop(until end: Int, step: () throws -> Void, report: () throws -> Void = {}, evaluate: (() throws -> Void)?,
-                     save: () throws -> Void) throws {
-        let started = Date(), startElapsed = state.elapsedSeconds
+    /// steps and at `end`, and `afterStep`. On a terminal the coordinator also redraws a
+    /// progress line after every step: the step, `progress`'s figures and the ETA.
+    public func loop(until end: Int, step: () throws -> Void, report: () throws -> Void = {}, progress: () -> String = { "" },
+                     evaluate: (() throws -> Void)?, save: () throws -> Void) throws {
+        let started = Date(), startElapsed = state.elapsedSeconds, startStep = state.step
         let t = config.train
         while state.step < end {
             try step()
             state.elapsedSeconds = startElapsed + Date().timeIntervalSince(started)
             try report()
+            if isCoordinator && TerminalLine.shared.isTerminal {
+                let perStep = Date().timeIntervalSince(started) / Double(state.step - startStep)
+                let figures = progress()
+                TerminalLine.shared.show("step \(state.step)/\(t.steps)" + (figures.isEmpty ? "" : " | " + figures)
+                                         + " | ETA " + formatDuration(perStep * Double(t.steps - state.step)))
+            }
             let s = state.step
             if let evaluate, (t.evalEvery > 0 && s % t.evalEvery == 0) || s == t.steps { try evaluate() }
             if (config.checkpoint.every > 0 && s % config.checkpoint.every == 0) || s == end { try save() }

@@ -73,6 +73,7 @@ final class RLLearner {
         // a checkpoint does not keep), so async resumes continue the run, not bit for bit.
         if section.mode == .async && state.step < end { try source.request(batch: state.step, version: state.policyVersion) }
         try run.loop(until: end, step: { try step(source: source, end: end) },
+                     progress: { self.history.last.map { String(format: "reward %.3f | kl %.4f | %.2fs/step", $0.meanReward, $0.kl, $0.stepSeconds) } ?? "" },
                      evaluate: evalProblems.isEmpty ? nil : { try self.evaluate() }, save: { try self.save() })
         try source.finish()
     }
