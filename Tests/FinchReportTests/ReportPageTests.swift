@@ -3,6 +3,7 @@ import Foundation
 import FinchTestSupport
 @testable import FinchAlgorithms
 @testable import FinchReport
+import FinchEval
 @testable import FinchTrain
 import FinchTasks
 
@@ -59,5 +60,31 @@ final class ReportPageTests: XCTestCase {
         let tip = try browser.evaluate(tab, "document.getElementById('tip').textContent") as? String ?? ""
         XCTAssertTrue(tip.contains("slow (raw)  step") && tip.contains("fast (smoothed)  step"), tip)
         XCTAssertEqual(browser.pageErrors, [], "the report logs no error")
+    }
+}
+
+/// The comparison table: a row per paired difference, with its interval drawn to scale, and run
+/// names and configs escaped.
+final class ReportComparisonTests: XCTestCase {
+    func testComparisonRowsAndEscaping() throws {
+        func report(_ checkpoint: String, _ solved: [Int]) -> EvalReport {
+            var counts = TaskEvalCounts()
+            counts.problems = solved.count
+            counts.greedyCorrect = solved.reduce(0, +)
+            return EvalReport(checkpoint: checkpoint, task: "addition", rule: nil, problems: "eval.jsonl", seed: 0, maxNewTokens: 8,
+                              temperature: nil, counts: counts, examples: [],
+                              outcomes: ProblemOutcomes(greedyCorrect: solved, sampledCorrect: []))
+        }
+        let before = report("runs/<sft>", [1, 0, 0, 1, 0, 0, 1, 0])
+        let after = report("runs/rl", [1, 1, 0, 1, 1, 0, 1, 1])
+        let comparison = try EvalComparison(baseline: before, candidate: after, names: ("a.json", "b.json"))
+        let html = ReportPage(runs: [], comparisons: [comparison]).html
+        XCTAssertTrue(html.contains("<td>greedy pass@1</td><td>37.5%</td><td>75.0%</td><td>+37.5 pts</td>"), html)
+        XCTAssertTrue(html.contains("runs/&lt;sft&gt;"), "checkpoint names are escaped")
+        XCTAssertFalse(html.contains("runs/<sft>"))
+        XCTAssertEqual(html.components(separatedBy: "class=\"interval\"").count - 1, 1)
+        XCTAssertThrowsError(try EvalComparison(baseline: before, candidate: report("x", [1, 0]), names: ("a.json", "c.json"))) {
+            XCTAssertTrue("\($0)".contains("a.json and c.json were not evaluated on the same problems"), "\($0)")
+        }
     }
 }
