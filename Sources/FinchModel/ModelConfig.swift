@@ -52,15 +52,48 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.eosTokenID = eosTokenID
     }
 
-    /// Checks the shape rules the kernels rely on; the message names the offending key.
+    /// The largest size any one dimension may have, and the most parameters a model may have:
+    /// far beyond what Finch trains, small enough that no size product overflows.
+    public static let maxDimension = 1 << 22
+    public static let maxLayers = 1 << 12
+    public static let maxParameters = 1 << 36
+
+    /// Checks every size and constant before anything is allocated or indexed with it (the
+    /// release build does not trap on overflow): positive and bounded sizes, the shape rules the
+    /// kernels rely on, positive finite epsilons and θ, and a parameter count that fits; the
+    /// message names the offending key. The YAML config and config.json both come here.
     public func validate() throws {
         func fail(_ key: String, _ why: String) -> ModelConfigError { .invalid(key: key, reason: why) }
-        if vocabSize <= 0 { throw fail("vocab_size", "must be positive") }
-        if hiddenSize <= 0 || numLayers <= 0 || numHeads <= 0 { throw fail(isGPT2 ? "n_embd/n_layer/n_head" : "hidden_size/num_hidden_layers/num_attention_heads", "must be positive") }
-        if hiddenSize % numHeads != 0 { throw fail(isGPT2 ? "n_head" : "num_attention_heads", "must divide the hidden size \(hiddenSize)") }
+        let g = isGPT2
+        let sizes: [(String, Int, Int)] = [
+            ("vocab_size", vocabSize, Self.maxDimension), (g ? "n_embd" : "hidden_size", hiddenSize, Self.maxDimension),
+            (g ? "n_layer" : "num_hidden_layers", numLayers, Self.maxLayers), (g ? "n_head" : "num_attention_heads", numHeads, Self.maxDimension),
+            ("num_key_value_heads", numKVHeads, Self.maxDimension), (g ? "n_inner" : "intermediate_size", intermediateSize, Self.maxDimension),
+            (g ? "n_positions" : "max_position_embeddings", maxPositions, Self.maxDimension),
+        ]
+        for (key, value, limit) in sizes where value < 1 || value > limit {
+            throw fail(key, "is \(value); it must lie within 1...\(limit)")
+        }
+        if hiddenSize % numHeads != 0 { throw fail(g ? "n_head" : "num_attention_heads", "must divide the hidden size \(hiddenSize)") }
         if numHeads % numKVHeads != 0 { throw fail("num_key_value_heads", "must divide num_attention_heads \(numHeads)") }
-        if !isGPT2 && headDim % 2 != 0 { throw fail("num_attention_heads", "rotary embeddings need an even head size, got \(headDim)") }
-        if maxPositions <= 0 { throw fail(isGPT2 ? "n_positions" : "max_position_embeddings", "must be positive") }
+        if !g && headDim % 2 != 0 { throw fail("num_attention_heads", "rotary embeddings need an even head size, got \(headDim)") }
+        if !(normEps > 0 && normEps.isFinite) { throw fail(g ? "layer_norm_epsilon" : "rms_norm_eps", "is \(normEps); it must be a positive finite number") }
+        if !g && !(ropeTheta > 0 && ropeTheta.isFinite) { throw fail("rope_theta", "is \(ropeTheta); it must be a positive finite number") }
+        let count = estimatedParameterCount
+        if count > Self.maxParameters {
+            throw fail(g ? "n_embd/n_layer" : "hidden_size/num_hidden_layers", "give \(count) parameters, more than the \(Self.maxParameters) Finch accepts")
+        }
+    }
+
+    /// Parameters of the model, from the sizes alone (each size already bounded by `validate`,
+    /// so no product overflows).
+    public var estimatedParameterCount: Int {
+        let C = hiddenSize, I = intermediateSize, kv = kvDim
+        let attention = C * (C + 2 * kv) + C * C + (attentionBias || isGPT2 ? C + 2 * kv : 0) + (isGPT2 ? C : 0)
+        let mlp = (isGPT2 ? 2 * C * I + I + C : 3 * C * I)
+        let norms = (isGPT2 ? 4 : 2) * C
+        let embeddings = vocabSize * C * (tieWordEmbeddings ? 1 : 2) + (isGPT2 ? maxPositions * C : 0)
+        return numLayers * (attention + mlp + norms) + embeddings + (isGPT2 ? 2 : 1) * C
     }
 
     // MARK: Hugging Face config.json

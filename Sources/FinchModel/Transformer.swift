@@ -1,3 +1,4 @@
+import Foundation
 import FinchKernels
 
 /// A decoder-only transformer: its config, its parameters in one flat buffer, and the
@@ -47,6 +48,13 @@ public final class Transformer: @unchecked Sendable {
     /// A model with all parameters zero, to be filled from a checkpoint.
     public init(config: ModelConfig) throws {
         try config.validate()
+        // Parameters and gradients are allocated here, 8 bytes a parameter: refuse, with the
+        // figure, a model this machine cannot hold rather than fail inside the allocator.
+        let bytes = Double(config.estimatedParameterCount) * 8, memory = Double(ProcessInfo.processInfo.physicalMemory)
+        guard bytes < 0.9 * memory else {
+            throw ModelConfigError.invalid(key: "model size", reason: String(format: "%d parameters need %.1f GB for weights and gradients alone; this machine has %.1f GB",
+                                                                             config.estimatedParameterCount, bytes / 1e9, memory / 1e9))
+        }
         self.config = config
         layout = ParameterLayout(config: config)
         params = FlatBuffer(count: layout.count)

@@ -21,6 +21,7 @@ struct RL: ParsableCommand {
         let world = try TrainingWorld(comm: comm)
         do {
             let runConfig = try RLRunConfig.load(path: options.config, overrides: options.overrides, world: world)
+            try options.checkStart(checkpointDir: runConfig.checkpoint.dir, world: world)
             let trainer = try RLTrainer(config: runConfig, world: comm, resume: options.resume)
             try trainer.run(stopAfter: options.stopAfter)
         } catch {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import FinchAlgorithms
 import FinchDistributed
 import FinchTrain
@@ -13,6 +14,19 @@ struct RunOptions: ParsableArguments {
     var resume: String?
     @Option(help: "Stop after this step with a checkpoint (the schedule still follows train.steps; resume continues).")
     var stopAfter: Int?
+    @Flag(help: "Start a new run in a checkpoint.dir that already holds checkpoints (they are replaced as the new run saves).")
+    var overwrite = false
+
+    func validate() throws {
+        if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1, got \(stopAfter)") }
+        if overwrite && resume != nil { throw ValidationError("--overwrite starts over; it cannot be combined with --resume") }
+    }
+
+    /// Refuses, on the coordinator, to start over a run already in `checkpointDir` (see `CheckpointStore.checkStart`).
+    func checkStart(checkpointDir: String, world: TrainingWorld) throws {
+        guard world.isCoordinator else { return }
+        try CheckpointStore(root: URL(fileURLWithPath: checkpointDir), keepLast: 0).checkStart(resume: resume, overwrite: overwrite)
+    }
 }
 
 extension RunOptions {
@@ -25,6 +39,7 @@ extension RunOptions {
         let world = try TrainingWorld(comm: Communicator.world())
         do {
             let runConfig = try RunConfig<Algorithm>.load(path: config, overrides: overrides, world: world)
+            try checkStart(checkpointDir: runConfig.checkpoint.dir, world: world)
             try make(runConfig, try world.withBuckets(mb: runConfig.distributed.bucketMB), resume).train(stopAfter: stopAfter)
         } catch {
             world.abort(error)

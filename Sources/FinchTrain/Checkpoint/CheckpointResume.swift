@@ -77,3 +77,24 @@ extension LoadedCheckpoint {
         try model.load(optimizer.v, from: self.optimizer, prefix: "exp_avg_sq.")
     }
 }
+
+extension CheckpointStore {
+    /// Refuses to start a run that would write over an earlier one: a root that already holds
+    /// checkpoints needs `--resume auto` (continue it) or `--overwrite` (start over); and
+    /// `--resume auto` with checkpoints none of which verifies would silently start fresh over
+    /// them, so it needs `--overwrite` too. The message names the directory and its newest checkpoint.
+    public func checkStart(resume: String?, overwrite: Bool) throws {
+        guard !overwrite, let newest = try stepDirectories().first else { return }
+        switch resume {
+        case nil:
+            throw CheckpointError(path: root.path, reason: "already holds checkpoints (newest: \(newest.url.lastPathComponent)); continue that run with --resume auto, or start over with --overwrite")
+        case "auto"?:
+            let point = try resolve(resume: "auto")
+            if point.checkpoint == nil {
+                throw CheckpointError(path: root.path, reason: "holds checkpoints but none verifies (\(point.skipped.first ?? newest.url.lastPathComponent)); repair or move them, or start over with --overwrite")
+            }
+        default:
+            return
+        }
+    }
+}
