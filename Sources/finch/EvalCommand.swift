@@ -34,6 +34,20 @@ struct Eval: ParsableCommand {
     /// problem list) and rank 0 reports the summed counts: the numbers one process would give.
     func run() throws {
         guard samples >= 0, batchSize >= 1 else { throw ValidationError("--samples must be >= 0 and --batch-size >= 1") }
+        guard temperature.isFinite, temperature > 0 || samples == 0 else {
+            throw ValidationError("--temperature must be a positive finite number for --samples, got \(temperature)")
+        }
+        guard (1...1024).contains(threads) else { throw ValidationError("--threads must lie within 1...1024, got \(threads)") }
+        if let n, n < 1 { throw ValidationError("--n must be at least 1, got \(n)") }
+        if let maxNewTokens, !(1...1_000_000).contains(maxNewTokens) { throw ValidationError("--max-new-tokens must lie within 1...1000000") }
+        if let out {
+            // Fail before the evaluation, not after it.
+            let parent = URL(fileURLWithPath: out).deletingLastPathComponent()
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--out: the directory \(parent.path) does not exist")
+            }
+        }
         let world = try TrainingWorld(comm: Communicator.world())
         do {
             try evaluate(world)

@@ -25,9 +25,16 @@ struct Generate: ParsableCommand {
         guard bestOf == nil || (rewardModel != nil && samples >= 2 && temperature > 0) else {
             throw ValidationError("--best-of N needs --reward-model, N of at least 2 and a --temperature above 0")
         }
+        guard (1...1_000_000).contains(maxNewTokens) else { throw ValidationError("--max-new-tokens must lie within 1...1000000, got \(maxNewTokens)") }
+        guard temperature.isFinite, temperature >= 0 else { throw ValidationError("--temperature must be a finite number of at least 0, got \(temperature)") }
+        guard topK >= 0 else { throw ValidationError("--top-k must be at least 0 (0 is off), got \(topK)") }
+        guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must lie in (0, 1] (1 is off), got \(topP)") }
         let policy = try LoadedPolicy(checkpoint: URL(fileURLWithPath: checkpoint))
         let template = try ChatTemplate(tokenizer: policy.tokenizer)
         let tokens = template.promptTokens(for: prompt)
+        guard tokens.count < policy.model.config.maxPositions else {
+            throw ValidationError("the prompt is \(tokens.count) tokens, which fills the model's context of \(policy.model.config.maxPositions)")
+        }
         let outputs = FinchModel.generate(
             model: policy.model, prompts: Array(repeating: tokens, count: samples), maxNewTokens: maxNewTokens,
             sampling: SamplingParams(temperature: temperature, topK: topK, topP: topP),

@@ -37,8 +37,16 @@ public struct TrainSection: ConfigSection {
         .value("threads", \.threads, .integer(atLeast: 0), "Kernel threads per process; 0 divides the node's cores among its ranks."),
     ]
 
+    /// Upper bounds that keep a mistyped number from allocating or looping without end.
+    public static let maxBatchSize = 1 << 20, maxSteps = 1 << 40, maxThreads = 4096
+
     public mutating func resolve(given: Set<String>) throws {
         if !given.contains("min_lr") { minLR = lr * Self.defaultMinLRFraction }
+        if minLR > lr { throw ConfigDecodeError(path: ["min_lr"], message: "is \(minLR), above lr \(lr): the schedule decays from lr down to min_lr") }
+        for (key, value, limit) in [("batch_size", batchSize, Self.maxBatchSize), ("steps", steps, Self.maxSteps),
+                                    ("threads", threads, Self.maxThreads), ("eval_samples", evalSamples, Self.maxBatchSize)] where value > limit {
+            throw ConfigDecodeError(path: [key], message: "is \(value); it must be at most \(limit)")
+        }
     }
 }
 

@@ -29,6 +29,12 @@ public struct LoadedPolicy {
     /// Opens a checkpoint directory written by Finch (or any directory with config.json,
     /// model.safetensors and tokenizer.json); errors name the file at fault.
     public init(checkpoint dir: URL) throws {
+        // A Finch checkpoint is checked against its manifest (sizes and checksums), so a flipped
+        // byte is an error naming the file rather than a model that silently computes garbage;
+        // a directory from elsewhere (no manifest) is read as it is.
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent(CheckpointLayout.manifestFile).path) {
+            try CheckpointStore.verify(checkpoint: dir)
+        }
         let configURL = dir.appendingPathComponent("config.json")
         let config: ModelConfig
         do {
