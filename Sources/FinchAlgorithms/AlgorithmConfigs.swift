@@ -20,7 +20,7 @@ public enum AlgorithmConfigs {
     /// picks `finch rl`, `finch dpo` or `finch rm`; none, `finch sft`) and returns that command's
     /// name and the resolved YAML; errors name the file, line and key.
     public static func check(path: String, overrides: [String] = []) throws -> (command: String, yaml: String) {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let text = try readConfigText(path: path)
         let top = (try? Yams.compose(yaml: text))??.mapping
         func has<A: AlgorithmConfig>(_: A.Type) -> Bool { top?[A.sectionName!] != nil }
         func load<A: AlgorithmConfig>(_: A.Type) throws -> (String, String) {

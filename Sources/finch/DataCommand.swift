@@ -47,6 +47,10 @@ struct DataCommand: ParsableCommand {
             guard n >= 0, evalN >= 0 else { throw ValidationError("--n and --eval-n must not be negative") }
             let task = try taskOptions.makeTask()
             let dir = URL(fileURLWithPath: out)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw ValidationError("--out: \(dir.path) is a file, not a directory")
+            }
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let excluded = try exclude.flatMap { try TaskInstanceFile.read(URL(fileURLWithPath: $0), task: task) }
             let left = try TaskDataset.generate(task: task, count: n, evalCount: evalN, seed: seed, format: format,

@@ -61,6 +61,12 @@ struct Eval: ParsableCommand {
         let task = try taskOptions.makeTask()
         let problems = try loadProblems(task)
         let policy = try LoadedPolicy(checkpoint: URL(fileURLWithPath: checkpoint))
+        // A prompt the model cannot read is named by its file and line, before any decoding.
+        let template = try ChatTemplate(tokenizer: policy.tokenizer)
+        for (index, problem) in problems.enumerated() where template.promptTokens(for: problem.prompt).count >= policy.model.config.maxPositions {
+            throw DataError(source: data ?? "generated problem", line: index + 1,
+                            reason: "the prompt is \(template.promptTokens(for: problem.prompt).count) tokens, which fills the model's context of \(policy.model.config.maxPositions)")
+        }
         let budget = try maxNewTokens ?? defaultBudget(task, problems, policy.tokenizer)
         if preference.isRequested {
             guard world.size == 1 else { throw ValidationError("the preference evaluation runs in one process") }

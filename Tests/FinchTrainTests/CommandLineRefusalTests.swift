@@ -45,7 +45,31 @@ final class CommandLineRefusalTests: XCTestCase {
         let sft = ["sft", "--config", config.path]
         let generate = ["generate", "--checkpoint", checkpoint, "--prompt", "1+1="]
         let eval = ["eval", "--checkpoint", checkpoint, "--task", "addition", "--max-digits", "1", "--n", "2"]
+        let rl = dir.appendingPathComponent("rl.yaml")
+        try """
+        model: {init: \(checkpoint)}
+        data: {train: \(data.path)/train.jsonl}
+        train: {steps: 1, threads: 1}
+        checkpoint: {dir: \(dir.path)/rl-run}
+        rl: {algorithm: grpo, task: nosuch}
+        """.write(to: rl, atomically: true, encoding: .utf8)
+        let aFile = dir.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: aFile)
+        let badBytes = dir.appendingPathComponent("bad.yaml")
+        try Data("model:\n  init: scratch\n  seed: ".utf8 + [0xFF, 0xFE] + Data("\n".utf8)).write(to: badBytes)
+        let longPrompt = dir.appendingPathComponent("long.jsonl")
+        try (String(repeating: #"{"prompt": "1+1=", "completion": "x", "task": "addition", "rule": null, "ground_truth": {"a": 1, "b": 1}}"# + "\n", count: 2)
+             + #"{"prompt": "\#(String(repeating: "1", count: 60))+1=", "completion": "x", "task": "addition", "rule": null, "ground_truth": {"a": 1, "b": 1}}"# + "\n")
+            .write(to: longPrompt, atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
+            (["data", "generate", "--task", "addition", "--n", "2", "--out", aFile.path], "is a file, not a directory"),
+            (sft + ["--set", "checkpoint.dir=\(aFile.path)"], "checkpoint.dir is a file, not a directory"),
+            (["sft", "--config", badBytes.path], "bad.yaml:3: is not valid UTF-8"),
+            (["config", "check", badBytes.path], "bad.yaml:3: is not valid UTF-8"),
+            (sft + ["--set", "train.nosuchkey=1"], "--set train.nosuchkey=1: unknown key"),
+            (["eval", "--checkpoint", checkpoint, "--task", "addition", "--data", longPrompt.path], "long.jsonl:3: the prompt is"),
+            (["rl", "--config", rl.path], "rl.task: "),
+            (["rl", "--config", rl.path, "--set", "rl.task=generalpoints", "--set", "rl.rule=xx"], "rl.rule: "),
             (sft, "already holds checkpoints (newest: step-00000001)"),
             (sft + ["--resume", "auto", "--overwrite"], "cannot be combined with --resume"),
             (sft + ["--stop-after=-1"], "--stop-after must be at least 1"),

@@ -84,6 +84,10 @@ extension CheckpointStore {
     /// `--resume auto` with checkpoints none of which verifies would silently start fresh over
     /// them, so it needs `--overwrite` too. The message names the directory and its newest checkpoint.
     public func checkStart(resume: String?, overwrite: Bool) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw CheckpointError(path: root.path, reason: "checkpoint.dir is a file, not a directory")
+        }
         guard !overwrite, let newest = try stepDirectories().first else { return }
         switch resume {
         case nil:

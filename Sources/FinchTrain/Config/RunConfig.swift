@@ -52,12 +52,7 @@ public struct RunConfig<Algorithm: AlgorithmConfig>: ConfigSection {
     /// Reads the config at `path`, applies `overrides` (`key.path=value` strings from
     /// `--set`), checks it strictly and decodes it.
     public static func load(path: String, overrides: [String] = []) throws -> RunConfig {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw RunConfigError(location: path, message: "cannot read the config: \(error.localizedDescription)")
-        }
+        let text = try readConfigText(path: path)
         return try parse(yaml: text, file: path, overrides: overrides)
     }
 
@@ -105,4 +100,22 @@ extension Node {
             return (key, below.isEmpty ? value : value.removing(below.map { Array($0.dropFirst()) }))
         }))
     }
+}
+
+/// A config file's text; a file that is missing, unreadable or not UTF-8 is an error naming it
+/// (and, for bad bytes, the line).
+public func readConfigText(path: String) throws -> String {
+    let data: Data
+    do {
+        data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+        throw RunConfigError(location: path, message: "cannot read the config: \(error.localizedDescription)")
+    }
+    guard let text = String(validating: data, as: UTF8.self) else {
+        // Name the first line that is not UTF-8 (a newline byte never occurs inside a UTF-8 sequence).
+        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
+        let line = (lines.firstIndex { String(validating: $0, as: UTF8.self) == nil } ?? 0) + 1
+        throw RunConfigError(location: "\(path):\(line)", message: "is not valid UTF-8")
+    }
+    return text
 }

@@ -44,7 +44,7 @@ public final class RLTrainer {
         try Self.validate(section, layout: layout)
         groups = try RoleGroups(world: world, layout: layout)
 
-        let task = try task ?? TaskCatalog.task(named: section.task, settings: TaskSettings(rule: section.rule, reward: section.reward))
+        let task = try task ?? Self.catalogTask(section)
         let policy = try TrainingRun<RLSection, RLTrainerState>.loadPolicy(config)
         model = policy.model
         let stream = try PromptStream(file: config.data.train, task: task, template: try ChatTemplate(tokenizer: policy.tokenizer),
@@ -69,6 +69,17 @@ public final class RLTrainer {
                            on: "the prompts in \(config.data.train) (every rank must read the same file)")
         if let resume, case .learner(let learner) = role { try learner.restore(resume) }
         try everyone.broadcast(model.params)  // rollout workers start from the learners' weights
+    }
+
+    /// The task `rl.task` names, with `rl.rule` and `rl.reward`; an error names the key at fault.
+    static func catalogTask(_ section: RLSection) throws -> any VerifiableTask {
+        do {
+            return try TaskCatalog.task(named: section.task, settings: TaskSettings(rule: section.rule, reward: section.reward))
+        } catch {
+            let text = "\(error)"
+            let key = text.contains("rule") ? "rl.rule" : text.contains("reward") ? "rl.reward" : "rl.task"
+            throw RunConfigError(location: key, message: text)
+        }
     }
 
     /// Runs the role of this rank to `train.steps` (or `stopAfter`, with a checkpoint there;
