@@ -32,12 +32,22 @@ public final class HeadlessBrowser {
         posix_spawn_file_actions_adddup2(&actions, fromChrome[1], 4)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Nothing else of ours may leak into Chromium's processes: an inherited end of the test
+        // runner's output pipe would keep `swift test` waiting for its end after the tests.
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap { Int32($0) } ?? Array(5..<1024)
+        for fd in open where fd > 4 { posix_spawn_file_actions_addclose(&actions, fd) }
+        // Its own process group, so that closing the browser ends its helper processes too.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
         let args = [executable, "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu", "--no-first-run",
                     "--hide-scrollbars", "--window-size=1100,760", "--user-data-dir=\(profile.path)", "about:blank"]
         var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let spawned = posix_spawn(&child, executable, &actions, nil, &argv, environ)
+        let spawned = posix_spawn(&child, executable, &actions, &attributes, &argv, environ)
         close(toChrome[0])
         close(fromChrome[1])
         guard spawned == 0 else { throw BrowserError("cannot start \(executable): error \(spawned)") }
@@ -45,7 +55,7 @@ public final class HeadlessBrowser {
     }
 
     deinit {
-        kill(pid, SIGKILL)
+        kill(-pid, SIGKILL)  // the browser and every helper process it started
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         close(commands)
