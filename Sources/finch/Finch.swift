@@ -1,5 +1,6 @@
 import ArgumentParser
 import FinchKernels
+import FinchTrain
 import Foundation
 
 /// `finch`: one subcommand per job. Each parses its arguments and hands over to the library targets.
@@ -11,6 +12,8 @@ struct Finch: AsyncParsableCommand {
         subcommands: [SFT.self, DPO.self, RewardModelCommand.self, RL.self, Generate.self, DataCommand.self, Label.self, Eval.self, Compare.self, Report.self, ConfigCommand.self, Bench.self])
 
     static func main() async {
+        // Whether to draw a live progress line is decided before MPI starts and sets its variables.
+        _ = TerminalLine.shared
         // Before anything computes (or MPI starts): run the best BLAS kernel this CPU has.
         BLASKernel.ensureBestKernel()
         // Progress lines must reach a log file (or mpirun's forwarding) as they happen.
