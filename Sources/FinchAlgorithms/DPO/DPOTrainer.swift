@@ -32,28 +32,20 @@ public final class DPOTrainer {
 
     public init(config: DPORunConfig, world: TrainingWorld = .single(), resume: String? = nil,
                 log: @escaping (String) -> Void = { print($0) }) throws {
-        guard config.train.batchSize >= world.size else {
-            throw TrainError("train.batch_size: \(config.train.batchSize) pairs cannot be shared by \(world.size) ranks")
-        }
+        try TrainingRun<DPOSection, SampleStreamState>.requireShareableBatch(config, world: world, units: "pairs")
         let policy = try TrainingRun<DPOSection, SampleStreamState>.loadPolicy(config)
         let referencePolicy = try config.algorithm.reference.map { try LoadedPolicy(checkpoint: URL(fileURLWithPath: $0)) }
             ?? LoadedPolicy(section: config.model)
         guard referencePolicy.model.config == policy.model.config else {
             throw TrainError("dpo.reference: \(config.algorithm.reference ?? "") is a different architecture from the policy (model.init)")
         }
-        let maxLength = min(config.data.maxLength, policy.model.config.maxPositions)
-        func dataset(_ path: String) throws -> PreferenceDataset {
-            try PreferenceDataset(contentsOf: URL(fileURLWithPath: path), tokenizer: policy.tokenizer, maxLength: maxLength,
-                                  dropOverlong: config.data.dropOverlong)
-        }
-        train = try dataset(config.data.train)
-        eval = try config.data.eval.map(dataset)
+        (train, eval) = try PreferenceDataset.trainAndEval(config.data, policy: policy)
         pairs = train.pairs
         order = SampleOrder(seed: config.data.seed, datasetSize: pairs.count)
         pass = TrainingPass(model: policy.model)
         reference = TrainingPass(model: referencePolicy.model)
         run = try TrainingRun(config: config, world: world, policy: policy,
-                              initialState: SampleStreamState(step: 0, globalSample: 0, optimizerStep: 0, elapsedSeconds: 0),
+                              initialState: .start,
                               log: log)
         try world.agree(pairs.count, on: "the number of pairs in \(config.data.train) (every rank must read the same file)")
         if let resume {

@@ -29,23 +29,15 @@ public final class RewardModelTrainer {
 
     public init(config: RMRunConfig, world: TrainingWorld = .single(), resume: String? = nil,
                 log: @escaping (String) -> Void = { print($0) }) throws {
-        guard config.train.batchSize >= world.size else {
-            throw TrainError("train.batch_size: \(config.train.batchSize) records cannot be shared by \(world.size) ranks")
-        }
+        try TrainingRun<RMSection, SampleStreamState>.requireShareableBatch(config, world: world, units: "records")
         let policy = try TrainingRun<RMSection, SampleStreamState>.loadPolicy(config)
-        let maxLength = min(config.data.maxLength, policy.model.config.maxPositions)
-        func dataset(_ path: String) throws -> PreferenceDataset {
-            try PreferenceDataset(contentsOf: URL(fileURLWithPath: path), tokenizer: policy.tokenizer, maxLength: maxLength,
-                                  dropOverlong: config.data.dropOverlong)
-        }
-        train = try dataset(config.data.train)
-        eval = try config.data.eval.map(dataset)
+        (train, eval) = try PreferenceDataset.trainAndEval(config.data, policy: policy)
         order = SampleOrder(seed: config.data.seed, datasetSize: train.groups.count)
         pass = TrainingPass(model: policy.model)
         head = ScoreHead(width: policy.model.config.hiddenSize, seed: config.model.seed &+ 1)
         headOptimizer = AdamW(scoreHead: head, config: TrainingRun<RMSection, SampleStreamState>.adamWConfig(config.train))
         run = try TrainingRun(config: config, world: world, policy: policy,
-                              initialState: SampleStreamState(step: 0, globalSample: 0, optimizerStep: 0, elapsedSeconds: 0),
+                              initialState: .start,
                               log: log)
         try world.agree(train.groups.count, on: "the number of records in \(config.data.train) (every rank must read the same file)")
         if let resume {

@@ -39,9 +39,7 @@ public final class SFTTrainer {
     /// it continues a saved run. Only the coordinator logs.
     public init(config: SFTRunConfig, world: TrainingWorld = .single(), resume: String? = nil,
                 log: @escaping (String) -> Void = { print($0) }) throws {
-        guard config.train.batchSize >= world.size else {
-            throw TrainError("train.batch_size: \(config.train.batchSize) samples cannot be shared by \(world.size) ranks")
-        }
+        try TrainingRun<SFTSection, SampleStreamState>.requireShareableBatch(config, world: world, units: "samples")
         let policy = try TrainingRun<SFTSection, SampleStreamState>.loadPolicy(config)
         let maxLength = min(config.data.maxLength, policy.model.config.maxPositions)
         func dataset(_ path: String) throws -> SFTDataset {
@@ -53,7 +51,7 @@ public final class SFTTrainer {
         order = SampleOrder(seed: config.data.seed, datasetSize: train.examples.count)
         pass = TrainingPass(model: policy.model)
         run = try TrainingRun(config: config, world: world, policy: policy,
-                              initialState: SampleStreamState(step: 0, globalSample: 0, optimizerStep: 0, elapsedSeconds: 0),
+                              initialState: .start,
                               log: log)
         try world.agree(Int(bitPattern: UInt(truncatingIfNeeded: train.fingerprint)),
                         on: "the contents of \(config.data.train) (every rank must read the same file)")

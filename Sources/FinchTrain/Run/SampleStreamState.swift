@@ -18,6 +18,9 @@ public struct SampleStreamState: RunState {
         (self.step, self.globalSample, self.optimizerStep, self.elapsedSeconds) = (step, globalSample, optimizerStep, elapsedSeconds)
     }
 
+    /// A run that has not started.
+    public static let start = SampleStreamState(step: 0, globalSample: 0, optimizerStep: 0, elapsedSeconds: 0)
+
     public var summary: String { "step \(step), sample \(globalSample)" }
 
     enum CodingKeys: String, CodingKey {

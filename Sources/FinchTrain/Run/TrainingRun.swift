@@ -49,6 +49,13 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
         return try LoadedPolicy(section: config.model)
     }
 
+    /// A global batch of `train.batch_size` `units` must give every rank at least one.
+    public static func requireShareableBatch(_ config: RunConfig<Algorithm>, world: TrainingWorld, units: String) throws {
+        guard config.train.batchSize >= world.size else {
+            throw TrainError("train.batch_size: \(config.train.batchSize) \(units) cannot be shared by \(world.size) ranks")
+        }
+    }
+
     public static func adamWConfig(_ t: TrainSection) -> AdamWConfig {
         AdamWConfig(beta1: Float(t.beta1), beta2: Float(t.beta2), eps: Float(t.eps), weightDecay: Float(t.weightDecay))
     }
