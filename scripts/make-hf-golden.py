@@ -49,6 +49,9 @@ import os
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from golden_common import check_supported, file_record, fnv1a64, rope_theta_of  # noqa: E402
+
 import torch
 import transformers
 from transformers import (AutoModelForCausalLM, GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM,
@@ -112,18 +115,6 @@ def randomize(model, seed):
                 p.copy_(0.15 * noise)
 
 
-def fnv1a64(data: bytes) -> str:
-    h = 0xcbf29ce484222325
-    for b in data:
-        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return f"{h:016x}"
-
-
-def file_record(path: Path):
-    data = path.read_bytes()
-    return {"bytes": len(data), "fnv1a64": fnv1a64(data)}
-
-
 def load_strict(directory: Path):
     model, info = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32, attn_implementation="eager",
                                                        output_loading_info=True)
@@ -132,13 +123,6 @@ def load_strict(directory: Path):
     if problems:
         sys.exit(f"{directory}: transformers did not load every tensor: {problems}")
     return model.eval()
-
-
-def rope_theta_of(config):
-    params = getattr(config, "rope_parameters", None)
-    if isinstance(params, dict) and "rope_theta" in params:
-        return float(params["rope_theta"])
-    return float(getattr(config, "rope_theta"))
 
 
 def describe(config):
@@ -159,22 +143,6 @@ def describe(config):
             "attention_bias": True if config.model_type == "qwen2" else bool(config.attention_bias),
             "activation": config.hidden_act,
             "bos_token_id": config.bos_token_id, "eos_token_id": config.eos_token_id}
-
-
-def check_supported(config, directory):
-    """Settings Finch's ModelConfig does not read must be at the values Finch assumes."""
-    if config.model_type == "gpt2":
-        assert config.activation_function == "gelu_new", directory
-        assert config.scale_attn_weights and not config.scale_attn_by_inverse_layer_idx, directory
-    else:
-        assert config.hidden_act == "silu", directory
-        assert getattr(config, "head_dim", None) in (None, config.hidden_size // config.num_attention_heads), directory
-        assert not getattr(config, "mlp_bias", False), directory
-        assert not getattr(config, "use_sliding_window", False), directory
-        assert getattr(config, "rope_parameters", {}).get("rope_type", "default") == "default", directory
-        if config.model_type == "llama":
-            # transformers' Llama puts attention_bias on o_proj too; Finch has q/k/v biases only.
-            assert not config.attention_bias, f"{directory}: Finch's llama has no o_proj bias"
 
 
 def number(x: float) -> str:
