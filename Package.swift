@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "FinchExpressionsTests", dependencies: ["FinchExpressions"]),
         .testTarget(name: "FinchTasksTests", dependencies: ["FinchTasks", "FinchTestSupport"]),
         .testTarget(name: "FinchDistributedTests", dependencies: ["FinchDistributed", "FinchTestSupport"]),
-        .testTarget(name: "FinchTrainTests", dependencies: ["FinchAlgorithms"]),
+        .testTarget(name: "FinchTrainTests", dependencies: ["FinchAlgorithms", "FinchTestSupport"]),
         .testTarget(name: "FinchEvalTests", dependencies: ["FinchEval", "FinchTestSupport"]),
         .testTarget(name: "FinchAlgorithmsTests", dependencies: ["FinchAlgorithms", "FinchTestSupport"]),
         .testTarget(name: "FinchLabellingTests", dependencies: ["FinchLabelling", "FinchTestSupport"]),

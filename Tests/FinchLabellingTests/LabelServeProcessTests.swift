@@ -8,15 +8,9 @@ import FinchTestSupport
 /// `finch label serve` as its own process, killed with SIGKILL part-way: every label it
 /// acknowledged is in the file, and a restarted server continues from there.
 final class LabelServeProcessTests: XCTestCase {
-    /// The `finch` executable `swift build` puts beside the test bundle.
-    private var finch: URL {
-        URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("finch")
-    }
-
     private func start(_ arguments: [String]) throws -> Process {
         let process = Process()
-        process.executableURL = finch
+        process.executableURL = try finchExecutable()
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -51,7 +45,7 @@ final class LabelServeProcessTests: XCTestCase {
     }
 
     func testKilledServerLosesNoAcknowledgedLabelAndRestartContinues() throws {
-        guard FileManager.default.isExecutableFile(atPath: finch.path) else { throw XCTSkip("no finch executable at \(finch.path)") }
+        _ = try finchExecutable()  // an error, not a skip, when it is missing
         let dir = try makeTemporaryDirectory(for: self)
         let samples = dir.appendingPathComponent("samples.jsonl"), labels = dir.appendingPathComponent("labels.jsonl")
         try LabellingPageTests.writeCandidates(to: samples)

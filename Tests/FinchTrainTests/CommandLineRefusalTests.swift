@@ -8,13 +8,9 @@ import FinchTasks
 /// Nonsense on the command line, as a careless user types it: the `finch` executable exits
 /// with a message that names the flag or key, never with a signal, and writes nothing.
 final class CommandLineRefusalTests: XCTestCase {
-    private var finch: URL {
-        URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("finch")
-    }
-
     private func run(_ arguments: [String]) throws -> (status: Int32, signalled: Bool, output: String) {
         let process = Process()
-        process.executableURL = finch
+        process.executableURL = try finchExecutable()
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -26,7 +22,7 @@ final class CommandLineRefusalTests: XCTestCase {
     }
 
     func testNonsenseArgumentsAreRefusedByName() throws {
-        guard FileManager.default.isExecutableFile(atPath: finch.path) else { throw XCTSkip("no finch executable at \(finch.path)") }
+        _ = try finchExecutable()  // an error, not a skip, when it is missing
         let dir = try makeTemporaryDirectory(for: self)
         let data = dir.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)

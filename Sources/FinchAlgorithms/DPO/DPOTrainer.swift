@@ -88,11 +88,7 @@ public final class DPOTrainer {
         let metrics = DPOMetrics(sums: try world.sum(scored.metrics.sums))
         try world.sumGradients(model.grads)
         let norm = clipGradNorm(model.grads.pointer, N: model.parameterCount, maxNorm: Float(config.train.gradClip))
-        let lr = run.schedule.lr(at: state.step)
-        run.optimizer.update(lr: lr)
-        run.state.step += 1
-        run.state.globalSample += config.train.batchSize
-        run.state.optimizerStep = run.optimizer.step
+        let lr = run.advance()
         losses[state.step] = metrics.loss
         return (metrics, lr, norm)
     }

@@ -86,12 +86,7 @@ public final class RewardModelTrainer {
         try world.sumGradients(model.grads)
         try world.sumGradients(head.grads)
         let norm = clipGradNorm([model.grads, head.grads], maxNorm: Float(config.train.gradClip))
-        let lr = run.schedule.lr(at: state.step)
-        run.optimizer.update(lr: lr)
-        headOptimizer.update(lr: lr)
-        run.state.step += 1
-        run.state.globalSample += config.train.batchSize
-        run.state.optimizerStep = run.optimizer.step
+        let lr = run.advance(heads: [headOptimizer])
         losses[state.step] = metrics.loss
         return (metrics, lr, norm)
     }

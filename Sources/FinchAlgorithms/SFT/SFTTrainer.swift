@@ -109,11 +109,7 @@ public final class SFTTrainer {
         pass.backward(dlogprobs: sftLoss(logprobs: lp, weights: batch.weights, normalizer: global[1]).dlogprobs)
         try world.sumGradients(model.grads)
         let norm = clipGradNorm(model.grads.pointer, N: model.parameterCount, maxNorm: Float(config.train.gradClip))
-        let lr = run.schedule.lr(at: state.step)
-        run.optimizer.update(lr: lr)
-        run.state.step += 1
-        run.state.globalSample += config.train.batchSize
-        run.state.optimizerStep = run.optimizer.step
+        let lr = run.advance()
         let loss = global[1] > 0 ? global[0] / global[1] : 0
         losses[state.step] = loss
         return (loss, lr, norm, global[2])

@@ -27,3 +27,18 @@ public struct SampleStreamState: RunState {
         case step, globalSample = "global_sample", optimizerStep = "optimizer_step", elapsedSeconds = "elapsed_seconds"
     }
 }
+
+extension TrainingRun where State == SampleStreamState {
+    /// Ends a step over the next `train.batch_size` samples: AdamW at this step's learning rate
+    /// (also on `heads`, a reward model's score head), then the step, the stream position and the
+    /// optimiser's count advanced. Returns the learning rate used.
+    public func advance(heads: [AdamW] = []) -> Float {
+        let lr = schedule.lr(at: state.step)
+        optimizer.update(lr: lr)
+        for head in heads { head.update(lr: lr) }
+        state.step += 1
+        state.globalSample += config.train.batchSize
+        state.optimizerStep = optimizer.step
+        return lr
+    }
+}
