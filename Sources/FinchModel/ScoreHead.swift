@@ -34,13 +34,13 @@ public final class ScoreHead {
     }
 
     /// Fills `buffer` from the tensor `namedTensors` wrote; errors name the file and tensor.
-    public func load(_ buffer: FlatBuffer, from file: SafeTensorsFile, prefix: String = "") throws {
+    public func load(_ buffer: FlatBuffer, from file: any TensorSource, prefix: String = "") throws {
         let name = prefix + Self.weightName
         guard let t = file.tensor(named: name) else {
-            throw SafeTensorsError(file: file.url.path, reason: "missing tensor '\(name)' (a reward model's score head)")
+            throw SafeTensorsError(file: file.path(holding: name), reason: "missing tensor '\(name)' (a reward model's score head)")
         }
         guard t.shape == [1, width] else {
-            throw SafeTensorsError(file: file.url.path, reason: "tensor '\(name)' has shape \(t.shape), expected [1, \(width)] (num_labels must be 1)")
+            throw SafeTensorsError(file: file.path(holding: name), reason: "tensor '\(name)' has shape \(t.shape), expected [1, \(width)] (num_labels must be 1)")
         }
         try file.copyFloats(name, into: UnsafeMutableBufferPointer(start: buffer.pointer, count: width))
     }

@@ -15,16 +15,16 @@ extension Transformer {
     /// the right shape, except those named in `optional` (left as they are: a reward model
     /// saved by transformers has no `lm_head.weight`); names may carry the `transformer.` prefix
     /// that GPT-2 exports add. Errors name the file and the tensor.
-    public func load(_ buffer: FlatBuffer, from file: SafeTensorsFile, prefix: String = "", optional: Set<String> = []) throws {
+    public func load(_ buffer: FlatBuffer, from file: any TensorSource, prefix: String = "", optional: Set<String> = []) throws {
         for v in layout.views {
             let candidates = [prefix + v.name, prefix + "transformer." + v.name]
             guard let name = candidates.first(where: { file.tensor(named: $0) != nil }),
                   let t = file.tensor(named: name) else {
                 if optional.contains(v.name) { continue }
-                throw SafeTensorsError(file: file.url.path, reason: "missing tensor '\(prefix + v.name)'")
+                throw SafeTensorsError(file: file.path(holding: prefix + v.name), reason: "missing tensor '\(prefix + v.name)'")
             }
             guard t.shape == v.shape else {
-                throw SafeTensorsError(file: file.url.path,
+                throw SafeTensorsError(file: file.path(holding: name),
                                        reason: "tensor '\(name)' has shape \(t.shape), the model expects \(v.shape)")
             }
             try file.copyFloats(name, into: UnsafeMutableBufferPointer(start: buffer.pointer + v.offset, count: v.count))

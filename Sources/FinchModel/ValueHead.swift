@@ -37,7 +37,7 @@ public final class ValueHead {
     }
 
     /// Fills `buffer` from the tensors `namedTensors` wrote; errors name the file and tensor.
-    public func load(_ buffer: FlatBuffer, from file: SafeTensorsFile, prefix: String = "") throws {
+    public func load(_ buffer: FlatBuffer, from file: any TensorSource, prefix: String = "") throws {
         try file.copyFloats(prefix + Self.weightName, into: UnsafeMutableBufferPointer(start: buffer.pointer, count: width))
         try file.copyFloats(prefix + Self.biasName, into: UnsafeMutableBufferPointer(start: buffer.pointer + width, count: 1))
     }

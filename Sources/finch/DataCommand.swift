@@ -9,7 +9,7 @@ struct DataCommand: ParsableCommand {
 
     /// Which task, and its settings; shared with `finch eval` so both build the same task.
     struct TaskOptions: ParsableArguments {
-        @Option(help: "Task: \(TaskCatalog.names.joined(separator: ", ")).") var task: String
+        @Option(help: "Task: \(TaskCatalog.names.joined(separator: ", ")) (required).") var task: String?
         @Option(help: "GeneralPoints rule: id (J, Q, K count 10) or ood (11, 12, 13).") var rule: String?
         @Option(help: "GeneralPoints reward: shaped (+5 to -3, as in the paper; default) or binary.") var reward: String?
         @Option(help: "Smallest operand size in digits (addition, arithmetic; default 1).") var minDigits: Int?
@@ -17,8 +17,10 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Fewest operations per problem (arithmetic; default 2).") var minOperations: Int?
         @Option(help: "Most operations per problem (arithmetic; default 4).") var maxOperations: Int?
 
+        /// Optional to the parser only so that `finch eval --perplexity` can go without one.
         func makeTask() throws -> any VerifiableTask {
-            try TaskCatalog.task(named: task, settings: TaskSettings(
+            guard let task else { throw ValidationError("--task is required (one of \(TaskCatalog.names.joined(separator: ", ")))") }
+            return try TaskCatalog.task(named: task, settings: TaskSettings(
                 rule: rule, reward: reward, minDigits: minDigits, maxDigits: maxDigits,
                 minOperations: minOperations, maxOperations: maxOperations))
         }

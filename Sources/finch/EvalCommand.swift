@@ -29,6 +29,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Sequences decoded together.") var batchSize = 64
     @Option(help: "Kernel threads.") var threads = 1
     @OptionGroup(title: "Policies trained from preferences") var preference: PreferenceEvalOptions
+    @Option(help: "Instead of a task: per-token loss and perplexity of this JSONL file of {\"text\": …} records.")
+    var perplexity: String?
 
     /// Under mpirun every rank evaluates its share of the problems (same checkpoint, same
     /// problem list) and rank 0 reports the summed counts: the numbers one process would give.
@@ -48,6 +50,7 @@ struct Eval: ParsableCommand {
                 throw ValidationError("--out: the directory \(parent.path) does not exist")
             }
         }
+        if let perplexity { return try reportPerplexity(perplexity) }
         let world = try TrainingWorld(comm: Communicator.world())
         do {
             try evaluate(world)
@@ -92,6 +95,24 @@ struct Eval: ParsableCommand {
                                 counts: counts, examples: result.examples, outcomes: outcomes)
         print(report.table)
         if let out { try report.write(to: out) }
+    }
+
+    /// Each text is read as bos + its tokens; windows restart the context past `n_positions`.
+    private func reportPerplexity(_ path: String) throws {
+        guard taskOptions.task == nil, preference.isRequested == false else {
+            throw ValidationError("--perplexity measures text, not a task: drop --task and the preference options")
+        }
+        KernelThreads.set(threads)
+        let texts = try TextRecords.read(URL(fileURLWithPath: path))
+        let policy = try LoadedPolicy(checkpoint: URL(fileURLWithPath: checkpoint))
+        let report = PerplexityReport(scorer: NextTokenScorer(model: policy.model), tokenizer: policy.tokenizer,
+                                      texts: Array(texts.prefix(n ?? texts.count)))
+        print("\(path): \(report.summary)")
+        if let out {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: out), options: .atomic)
+        }
     }
 
     private func loadProblems(_ task: any VerifiableTask) throws -> [TaskInstance] {

@@ -37,7 +37,7 @@ public final class RewardModel {
         guard let pad = object["pad_token_id"] as? Int, pad >= 0, pad < config.vocabSize else {
             throw CheckpointError(path: configURL.path, reason: "a reward model needs 'pad_token_id' (an id below vocab_size) to find each sequence's last token")
         }
-        let weights = try SafeTensorsFile(url: dir.appendingPathComponent("model.safetensors"))
+        let weights = try ModelWeights.open(directory: dir)
         let model = try Transformer(config: config)
         try model.load(model.params, from: weights, optional: ["lm_head.weight"])
         let head = ScoreHead(width: config.hiddenSize, seed: 0)

@@ -16,4 +16,16 @@ public enum JSONScalars {
               number.doubleValue == number.doubleValue.rounded(), abs(number.doubleValue) < 1e15 else { return nil }
         return number.intValue
     }
+
+    /// A JSON list of such whole numbers, as Ints (nil if any element is not one).
+    public static func integerArray(_ value: Any) -> [Int]? {
+        guard let list = value as? [Any] else { return nil }
+        var result: [Int] = []
+        result.reserveCapacity(list.count)
+        for element in list {
+            guard let n = integer(element) else { return nil }
+            result.append(n)
+        }
+        return result
+    }
 }

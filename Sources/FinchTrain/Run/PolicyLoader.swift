@@ -26,9 +26,15 @@ public struct LoadedPolicy {
         self.tokenizer = tokenizer
     }
 
-    /// Opens a checkpoint directory written by Finch (or any directory with config.json,
-    /// model.safetensors and tokenizer.json); errors name the file at fault.
+    /// Opens a checkpoint directory written by Finch, or a Hugging Face model directory
+    /// (config.json, model.safetensors or its shards, tokenizer.json); errors name the file at fault.
     public init(checkpoint dir: URL) throws {
+        self.init(model: try Self.model(checkpoint: dir), tokenizer: try Tokenizers.load(directory: dir))
+    }
+
+    /// The model of a checkpoint or model directory alone: config.json and the weights, which is
+    /// all that scoring token ids needs.
+    public static func model(checkpoint dir: URL) throws -> Transformer {
         // A Finch checkpoint is checked against its manifest (sizes and checksums), so a flipped
         // byte is an error naming the file rather than a model that silently computes garbage;
         // a directory from elsewhere (no manifest) is read as it is.
@@ -43,7 +49,7 @@ public struct LoadedPolicy {
             throw CheckpointError(path: configURL.path, reason: "cannot read the model config: \(error)")
         }
         let model = try Transformer(config: config)
-        try model.load(model.params, from: try SafeTensorsFile(url: dir.appendingPathComponent("model.safetensors")))
-        self.init(model: model, tokenizer: try Tokenizers.load(directory: dir))
+        try model.load(model.params, from: try ModelWeights.open(directory: dir))
+        return model
     }
 }
