@@ -22,20 +22,21 @@ public func layerNormForward(out: UnsafeMutablePointer<Float>, mean: UnsafeMutab
     }
 }
 
-/// Accumulates dinp, dweight and dbias from dout, using the mean and rstd saved by the forward pass.
+/// Accumulates dinp, dweight and dbias from dout, using the mean and rstd saved by the forward pass;
+/// nil weight gradients (a frozen base under LoRA) are skipped.
 /// Weight gradients are split over threads by column, so each sums its columns over every row
 /// without scratch space or a race.
-public func layerNormBackward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+public func layerNormBackward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>?,
                               dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                               inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                               mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int) {
-    parallelChunks(C, minPerThread: 64) { c0, c1 in
+    if let dweight { parallelChunks(C, minPerThread: 64) { c0, c1 in
         for n in 0..<N {
             let d = dout + n * C, x = inp + n * C, m = mean[n], s = rstd[n]
             for c in c0..<c1 { dweight[c] += (x[c] - m) * s * d[c] }
             if let dbias { for c in c0..<c1 { dbias[c] += d[c] } }
         }
-    }
+    } }
     parallelFor(N, minPerThread: 16) { n in
         let d = dout + n * C, x = inp + n * C, dx = dinp + n * C, m = mean[n], s = rstd[n]
         var dnormMean: Float = 0, dnormNormMean: Float = 0

@@ -13,16 +13,16 @@ public func rmsNormForward(out: UnsafeMutablePointer<Float>, rstd: UnsafeMutable
     }
 }
 
-/// Accumulates dinp and dweight from dout and the saved rstd.
-public func rmsNormBackward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+/// Accumulates dinp and dweight from dout and the saved rstd; a nil dweight (a frozen base) is skipped.
+public func rmsNormBackward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>?,
                             dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
                             weight: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int) {
-    parallelChunks(C, minPerThread: 64) { c0, c1 in  // by column: no two threads share a dweight entry
+    if let dweight { parallelChunks(C, minPerThread: 64) { c0, c1 in  // by column: no two threads share a dweight entry
         for n in 0..<N {
             let d = dout + n * C, x = inp + n * C, s = rstd[n]
             for c in c0..<c1 { dweight[c] += x[c] * s * d[c] }
         }
-    }
+    } }
     parallelFor(N, minPerThread: 16) { n in
         let d = dout + n * C, x = inp + n * C, dx = dinp + n * C, s = rstd[n]
         var dot: Float = 0
