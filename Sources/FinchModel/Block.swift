@@ -15,6 +15,8 @@ struct BlockActivations {
     var ln2Rstd: UnsafeMutablePointer<Float>   // [N]
     var fc: UnsafeMutablePointer<Float>        // [N, fc] (gate|up for SwiGLU)
     var act: UnsafeMutablePointer<Float>       // [N, I]
+    /// With LoRA: the layer's adapter inputs u = scale · x · Aᵀ, [slots, N, r]; nil without adapters.
+    var lora: UnsafeMutablePointer<Float>? = nil
 }
 
 /// Where attention finds its keys and values.
@@ -36,6 +38,7 @@ extension Transformer {
         norm(out: a.ln1, mean: a.ln1Mean, rstd: a.ln1Rstd, inp: inp, w: w.ln1W, b: w.ln1B, N: N)
         matmulForward(out: a.qkv, inp: a.ln1, weight: p + w.qkvW, bias: w.qkvB.map { UnsafePointer(p + $0) },
                       N: N, C: d.C, OC: d.qkv, layout: d.layout)
+        lora?.forward(.attentionInput, layer: w.index, inp: a.ln1, out: a.qkv, ldOut: d.qkv, saved: a.lora!, N: N)
         if let rope {  // q and k heads are contiguous at the start of each qkv row
             ropeApply(a.qkv, positions: positions, N: N, heads: d.nh + d.nkv, rowStride: d.qkv, table: rope)
         }
@@ -62,9 +65,11 @@ extension Transformer {
         a.res2.update(from: inp, count: N * d.C)
         matmulForward(out: a.res2, inp: a.atty, weight: p + w.projW, bias: w.projB.map { UnsafePointer(p + $0) },
                       N: N, C: d.attn, OC: d.C, layout: d.layout, accumulate: true)
+        lora?.forward(.attentionOutput, layer: w.index, inp: a.atty, out: a.res2, ldOut: d.C, saved: a.lora!, N: N)
         norm(out: a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, inp: a.res2, w: w.ln2W, b: w.ln2B, N: N)
         matmulForward(out: a.fc, inp: a.ln2, weight: p + w.fcW, bias: w.fcB.map { UnsafePointer(p + $0) },
                       N: N, C: d.C, OC: d.fc, layout: d.layout)
+        lora?.forward(.mlpInput, layer: w.index, inp: a.ln2, out: a.fc, ldOut: d.fc, saved: a.lora!, N: N)
         if config.isGPT2 {
             geluForward(out: a.act, inp: a.fc, N: N * d.I)
         } else {
@@ -73,6 +78,7 @@ extension Transformer {
         out.update(from: a.res2, count: N * d.C)
         matmulForward(out: out, inp: a.act, weight: p + w.fcProjW, bias: w.fcProjB.map { UnsafePointer(p + $0) },
                       N: N, C: d.I, OC: d.C, layout: d.layout, accumulate: true)
+        lora?.forward(.mlpOutput, layer: w.index, inp: a.act, out: out, ldOut: d.C, saved: a.lora!, N: N)
     }
 
     /// Backward of a training-mode block. `dres` [N, C] holds d(out) on entry and d(inp) on exit;
@@ -80,11 +86,15 @@ extension Transformer {
     func blockBackward(_ w: LayerWeights, inp: UnsafePointer<Float>, a: BlockActivations,
                        positions: UnsafePointer<Int32>, B: Int, T: Int, dres: UnsafeMutablePointer<Float>,
                        s: BackwardScratch) {
-        let d = dims, p = params.pointer, g = grads.pointer, N = B * T
+        let d = dims, p = params.pointer, N = B * T
+        /// The base's own gradients, or nil when LoRA freezes it.
+        let base = baseGradients
+        let g: (Int?) -> UnsafeMutablePointer<Float>? = { offset in base.flatMap { b in offset.map { b + $0 } } }
         // MLP: out = res2 + act · Wproj
         parallelZero(s.dact, N * d.I)
-        matmulBackward(dinp: s.dact, dweight: g + w.fcProjW, dbias: w.fcProjB.map { g + $0 }, dout: dres,
+        matmulBackward(dinp: s.dact, dweight: g(w.fcProjW), dbias: g(w.fcProjB), dout: dres,
                        inp: a.act, weight: p + w.fcProjW, N: N, C: d.I, OC: d.C, layout: d.layout)
+        lora?.backward(.mlpOutput, layer: w.index, inp: a.act, dout: dres, ldOut: d.C, dinp: s.dact, saved: a.lora!, du: s.dlora, N: N)
         parallelZero(s.dfc, N * d.fc)
         if config.isGPT2 {
             geluBackward(dinp: s.dfc, inp: a.fc, dout: s.dact, N: N * d.I)
@@ -92,14 +102,16 @@ extension Transformer {
             swigluBackward(dinp: s.dfc, inp: a.fc, dout: s.dact, N: N, H: d.I)
         }
         parallelZero(s.dln, N * d.C)
-        matmulBackward(dinp: s.dln, dweight: g + w.fcW, dbias: w.fcB.map { g + $0 }, dout: s.dfc,
+        matmulBackward(dinp: s.dln, dweight: g(w.fcW), dbias: g(w.fcB), dout: s.dfc,
                        inp: a.ln2, weight: p + w.fcW, N: N, C: d.C, OC: d.fc, layout: d.layout)
+        lora?.backward(.mlpInput, layer: w.index, inp: a.ln2, dout: s.dfc, ldOut: d.fc, dinp: s.dln, saved: a.lora!, du: s.dlora, N: N)
         normBackward(dinp: dres, dout: s.dln, inp: a.res2, mean: a.ln2Mean, rstd: a.ln2Rstd,
                      w: w.ln2W, b: w.ln2B, N: N)
         // Attention: res2 = inp + atty · Wo
         parallelZero(s.datty, N * d.attn)
-        matmulBackward(dinp: s.datty, dweight: g + w.projW, dbias: w.projB.map { g + $0 }, dout: dres,
+        matmulBackward(dinp: s.datty, dweight: g(w.projW), dbias: g(w.projB), dout: dres,
                        inp: a.atty, weight: p + w.projW, N: N, C: d.attn, OC: d.C, layout: d.layout)
+        lora?.backward(.attentionOutput, layer: w.index, inp: a.atty, dout: dres, ldOut: d.C, dinp: s.datty, saved: a.lora!, du: s.dlora, N: N)
         parallelZero(s.dqkv, N * d.qkv)
         let shape = AttentionShape.fused(batch: B, seqLen: T, numHeads: d.nh, numKVHeads: d.nkv, headDim: d.hd)
         let kOff = d.attn, vOff = d.attn + d.nkv * d.hd
@@ -110,8 +122,9 @@ extension Transformer {
                       table: rope, inverse: true)
         }
         parallelZero(s.dln, N * d.C)
-        matmulBackward(dinp: s.dln, dweight: g + w.qkvW, dbias: w.qkvB.map { g + $0 }, dout: s.dqkv,
+        matmulBackward(dinp: s.dln, dweight: g(w.qkvW), dbias: g(w.qkvB), dout: s.dqkv,
                        inp: a.ln1, weight: p + w.qkvW, N: N, C: d.C, OC: d.qkv, layout: d.layout)
+        lora?.backward(.attentionInput, layer: w.index, inp: a.ln1, dout: s.dqkv, ldOut: d.qkv, dinp: s.dln, saved: a.lora!, du: s.dlora, N: N)
         normBackward(dinp: dres, dout: s.dln, inp: inp, mean: a.ln1Mean, rstd: a.ln1Rstd,
                      w: w.ln1W, b: w.ln1B, N: N)
     }

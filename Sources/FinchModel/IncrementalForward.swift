@@ -17,6 +17,8 @@ public final class IncrementalForward {
     public init(model: Transformer, precision: DecodePrecision = .fp32) {
         self.model = model
         self.precision = precision
+        // The BF16 copy holds the base matrices only; adapters would be silently dropped.
+        precondition(precision == .fp32 || model.lora == nil, "IncrementalForward: BF16 decoding of a model with LoRA adapters (merge them first)")
         bf16 = precision == .bf16 ? BF16DecodeWeights(model: model) : nil
     }
 
@@ -78,7 +80,8 @@ public final class IncrementalForward {
                                                         UnsafeMutablePointer<Float>) {
         let d = model.dims, N = B * Tq
         let sizes = [N * d.C, N, N, N * d.qkv, B * d.nh * Tq * cap, N * d.attn, N * d.C, N * d.C, N, N,
-                     N * d.fc, N * d.I, N * d.C, N * d.C, B * d.C, B * d.V]
+                     N * d.fc, N * d.I, N * d.C, N * d.C, B * d.C, B * d.V,
+                     N * (model.lora.map { $0.slotsPerLayer * $0.config.r } ?? 0)]
         let total = sizes.reduce(0, +)
         if scratch == nil || scratch!.count < total { scratch = FlatBuffer(count: total) }
         var ptrs: [UnsafeMutablePointer<Float>] = []
@@ -86,7 +89,7 @@ public final class IncrementalForward {
         for s in sizes { ptrs.append(scratch!.pointer + o); o += s }
         let a = BlockActivations(ln1: ptrs[0], ln1Mean: ptrs[1], ln1Rstd: ptrs[2], qkv: ptrs[3], probs: ptrs[4],
                                  atty: ptrs[5], res2: ptrs[6], ln2: ptrs[7], ln2Mean: ptrs[8], ln2Rstd: ptrs[9],
-                                 fc: ptrs[10], act: ptrs[11])
+                                 fc: ptrs[10], act: ptrs[11], lora: ptrs[16])
         return (a, ptrs[12], ptrs[13], ptrs[14], ptrs[15])
     }
 }

@@ -3,6 +3,7 @@ import FinchKernels
 /// Offsets of one block's tensors inside the flat buffer. The same offsets address the
 /// parameters, their gradients and both AdamW moments, which share the layout.
 struct LayerWeights {
+    let index: Int
     var ln1W = 0, ln1B: Int? = nil
     var qkvW = 0, qkvB: Int? = nil
     var projW = 0, projB: Int? = nil
@@ -11,6 +12,7 @@ struct LayerWeights {
     var fcProjW = 0, fcProjB: Int? = nil
 
     init(layer l: Int, layout: ParameterLayout, config c: ModelConfig) {
+        index = l
         if c.isGPT2 {
             let p = "h.\(l)."
             ln1W = layout.offset(p + "ln_1.weight"); ln1B = layout.offset(p + "ln_1.bias")

@@ -12,7 +12,8 @@ final class ActivationStore {
 
     /// `reusing` a previous store's memory when it is large enough: RL micro-batches change shape
     /// every call, and fresh allocations cost page faults on every pass.
-    init(dims d: ModelDims, B: Int, T: Int, reusing previous: ActivationStore? = nil) {
+    /// `loraWidth`: floats per token a layer's adapters save (slots · r; 0 without LoRA).
+    init(dims d: ModelDims, B: Int, T: Int, loraWidth: Int = 0, reusing previous: ActivationStore? = nil) {
         self.B = B; self.T = T
         let N = B * T
         var o = 0
@@ -23,6 +24,7 @@ final class ActivationStore {
         take("probs", B * d.nh * T * T); take("atty", N * d.attn); take("res2", N * d.C)
         take("ln2", N * d.C); take("ln2Mean", N); take("ln2Rstd", N); take("fc", N * d.fc); take("act", N * d.I)
         take("resid", N * d.C)
+        take("lora", N * loraWidth)
         perLayer = o
         o = perLayer * d.L
         take("embedded", N * d.C)  // residual stream into layer 0
@@ -41,7 +43,8 @@ final class ActivationStore {
         BlockActivations(ln1: at("ln1", layer: l), ln1Mean: at("ln1Mean", layer: l), ln1Rstd: at("ln1Rstd", layer: l),
                          qkv: at("qkv", layer: l), probs: at("probs", layer: l), atty: at("atty", layer: l),
                          res2: at("res2", layer: l), ln2: at("ln2", layer: l), ln2Mean: at("ln2Mean", layer: l),
-                         ln2Rstd: at("ln2Rstd", layer: l), fc: at("fc", layer: l), act: at("act", layer: l))
+                         ln2Rstd: at("ln2Rstd", layer: l), fc: at("fc", layer: l), act: at("act", layer: l),
+                         lora: at("lora", layer: l))
     }
 
     /// Residual stream entering layer l (l = L is the output of the last block).
@@ -54,10 +57,12 @@ final class BackwardScratch {
     /// Attention keeps one [T, T] slab per kernel thread, so the scratch is tied to the thread count.
     let threads = KernelThreads.count
     let dres, dln, dqkv, datty, dfc, dact, attention: UnsafeMutablePointer<Float>
+    /// [N, r]: one adapter's d(u) at a time (empty without LoRA).
+    let dlora: UnsafeMutablePointer<Float>
 
-    init(dims d: ModelDims, B: Int, T: Int, reusing previous: BackwardScratch? = nil) {
+    init(dims d: ModelDims, B: Int, T: Int, loraRank: Int = 0, reusing previous: BackwardScratch? = nil) {
         let N = B * T
-        let sizes = [N * d.C, N * d.C, N * d.qkv, N * d.attn, N * d.fc, N * d.I, KernelThreads.count * T * T]
+        let sizes = [N * d.C, N * d.C, N * d.qkv, N * d.attn, N * d.fc, N * d.I, KernelThreads.count * T * T, N * loraRank]
         let total = sizes.reduce(0, +)
         buffer = previous.flatMap { $0.threads == KernelThreads.count && $0.buffer.count >= total ? $0.buffer : nil }
             ?? FlatBuffer(count: total)
@@ -65,6 +70,7 @@ final class BackwardScratch {
         var o = 0
         for s in sizes { ptrs.append(buffer.pointer + o); o += s }
         (dres, dln, dqkv, datty, dfc, dact, attention) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6])
+        dlora = ptrs[7]
     }
 }
 
@@ -141,7 +147,7 @@ public final class TrainingPass {
         guard let s = store, let sc = scratch, hasHead else { preconditionFailure("backward must follow forward") }
         precondition(dentropy == nil || wantEntropy, "backward: entropy gradient needs forward(entropy: true)")
         precondition(dvalues == nil || valueHead != nil, "backward: value gradient without a value head")
-        let d = model.dims, B = s.B, T = s.T, N = B * T, p = model.params.pointer, g = model.grads.pointer
+        let d = model.dims, B = s.B, T = s.T, N = B * T, p = model.params.pointer
         targets.withUnsafeBufferPointer { tgt in
             dlogprobs.withUnsafeBufferPointer { dl in
                 if let dentropy {
@@ -158,7 +164,7 @@ public final class TrainingPass {
         let dlogits = s.at("logits")
         if inverseTemperature != 1 { scale(dlogits, N * d.V, by: inverseTemperature) }
         parallelZero(sc.dln, N * d.C)
-        matmulBackward(dinp: sc.dln, dweight: g + model.lmHead, dbias: nil, dout: dlogits, inp: s.at("lnf"),
+        matmulBackward(dinp: sc.dln, dweight: model.baseGradients.map { $0 + model.lmHead }, dbias: nil, dout: dlogits, inp: s.at("lnf"),
                        weight: p + model.lmHead, N: N, C: d.C, OC: d.V)
         if let valueHead, let dvalues {
             dvalues.withUnsafeBufferPointer { dv in
@@ -174,8 +180,9 @@ public final class TrainingPass {
                           mask: SegmentMask?) -> ActivationStore {
         let d = model.dims, N = B * T, p = model.params.pointer
         if store?.B != B || store?.T != T || scratch?.threads != KernelThreads.count {
-            store = ActivationStore(dims: d, B: B, T: T, reusing: store)
-            scratch = BackwardScratch(dims: d, B: B, T: T, reusing: scratch)
+            let lora = model.lora
+            store = ActivationStore(dims: d, B: B, T: T, loraWidth: (lora?.slotsPerLayer ?? 0) * (lora?.config.r ?? 0), reusing: store)
+            scratch = BackwardScratch(dims: d, B: B, T: T, loraRank: lora?.config.r ?? 0, reusing: scratch)
         }
         let s = store!
         s.positions = positions ?? (0..<N).map { Int32($0 % T) }
@@ -216,7 +223,7 @@ public final class TrainingPass {
 
     /// From d loss / d hidden in `sc.dln` back through the final norm, the blocks and the embeddings.
     private func backwardTrunk(_ s: ActivationStore, _ sc: BackwardScratch) {
-        let d = model.dims, B = s.B, T = s.T, N = B * T, g = model.grads.pointer
+        let d = model.dims, B = s.B, T = s.T, N = B * T
         parallelZero(sc.dres, N * d.C)
         model.normBackward(dinp: sc.dres, dout: sc.dln, inp: s.residual(d.L), mean: s.at("lnfMean"),
                            rstd: s.at("lnfRstd"), w: model.lnfW, b: model.lnfB, N: N)
@@ -225,6 +232,7 @@ public final class TrainingPass {
                 model.blockBackward(model.layers[l], inp: s.residual(l), a: s.block(l), positions: pos.baseAddress!,
                                     B: B, T: T, dres: sc.dres, s: sc)
             }
+            guard let g = model.baseGradients else { return }  // LoRA: the embeddings stay frozen
             tokens.withUnsafeBufferPointer { tok in
                 embeddingBackward(dwte: g + model.wte, dwpe: model.wpe.map { g + $0 }, dout: sc.dres,
                                   tokens: tok.baseAddress!, positions: pos.baseAddress!, N: N, C: d.C)

@@ -13,6 +13,9 @@ public final class Transformer: @unchecked Sendable {
     public let params: FlatBuffer
     /// Allocated on first use: inference never needs it.
     public private(set) lazy var grads = FlatBuffer(count: layout.count)
+    /// LoRA adapters, when attached: they join every pass, and the base weights are frozen
+    /// (never given gradients, so `grads` is never allocated).
+    public private(set) var lora: LoRAAdapters?
 
     let dims: ModelDims
     let layers: [LayerWeights]
@@ -75,6 +78,17 @@ public final class Transformer: @unchecked Sendable {
 
     public var parameterCount: Int { layout.count }
 
+    /// Where the base's gradients accumulate, or nil when LoRA freezes it.
+    var baseGradients: UnsafeMutablePointer<Float>? { lora == nil ? grads.pointer : nil }
+
+    /// Attaches LoRA adapters made for this model's config; from then on the base is frozen.
+    /// Attach before making any `TrainingPass` or `IncrementalForward`, which size their buffers by it.
+    public func attach(_ adapters: LoRAAdapters) {
+        precondition(lora == nil, "attach: the model already has LoRA adapters")
+        precondition(adapters.sites.count == config.numLayers, "attach: adapters made for another model")
+        lora = adapters
+    }
+
     /// Parameters excluding learned position embeddings (the count nanoGPT and PyTorch benches report as "non-embedding"-ish).
     public var parameterCountExcludingPositions: Int { layout.count - (layout["wpe.weight"]?.count ?? 0) }
 
@@ -100,12 +114,12 @@ public final class Transformer: @unchecked Sendable {
     @inline(__always) func normBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                         inp: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                                         rstd: UnsafePointer<Float>, w: Int, b: Int?, N: Int) {
-        let p = params.pointer, g = grads.pointer
+        let p = params.pointer, g = baseGradients
         if config.isGPT2 {
-            layerNormBackward(dinp: dinp, dweight: g + w, dbias: b.map { g + $0 }, dout: dout, inp: inp,
+            layerNormBackward(dinp: dinp, dweight: g.map { $0 + w }, dbias: g.flatMap { g in b.map { g + $0 } }, dout: dout, inp: inp,
                               weight: p + w, mean: mean, rstd: rstd, N: N, C: dims.C)
         } else {
-            rmsNormBackward(dinp: dinp, dweight: g + w, dout: dout, inp: inp, weight: p + w,
+            rmsNormBackward(dinp: dinp, dweight: g.map { $0 + w }, dout: dout, inp: inp, weight: p + w,
                             rstd: rstd, N: N, C: dims.C)
         }
     }
