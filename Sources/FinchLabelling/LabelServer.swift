@@ -1,3 +1,4 @@
+import FinchModel
 import Foundation
 import FlyingFox
 import FlyingSocks

@@ -15,7 +15,7 @@ public final class Transformer: @unchecked Sendable {
     public private(set) lazy var grads = FlatBuffer(count: layout.count)
     /// LoRA adapters, when attached: they join every pass, and the base weights are frozen
     /// (never given gradients, so `grads` is never allocated).
-    public private(set) var lora: LoRAAdapters?
+    public internal(set) var lora: LoRAAdapters?
 
     let dims: ModelDims
     let layers: [LayerWeights]

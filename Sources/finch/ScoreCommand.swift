@@ -3,6 +3,7 @@ import FinchData
 import FinchEval
 import FinchKernels
 import FinchTrain
+import FinchModel
 import Foundation
 
 /// `finch score`: the model's log-probs of given token ids, the check a user runs to compare a

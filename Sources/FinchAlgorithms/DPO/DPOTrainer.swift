@@ -35,7 +35,7 @@ public final class DPOTrainer {
         try TrainingRun<DPOSection, SampleStreamState>.requireShareableBatch(config, world: world, units: "pairs")
         let policy = try TrainingRun<DPOSection, SampleStreamState>.loadPolicy(config)
         let referencePolicy = try config.algorithm.reference.map { try LoadedPolicy(checkpoint: URL(fileURLWithPath: $0)) }
-            ?? LoadedPolicy(section: config.model)
+            ?? LoadedPolicy(section: config.model.withoutAdapters)
         guard referencePolicy.model.config == policy.model.config else {
             throw TrainError("dpo.reference: \(config.algorithm.reference ?? "") is a different architecture from the policy (model.init)")
         }
@@ -51,7 +51,7 @@ public final class DPOTrainer {
         if let resume {
             try run.restore(resume)
         } else {
-            try world.broadcast(model.params)
+            try world.broadcastWeights(of: model)
         }
     }
 
@@ -60,7 +60,7 @@ public final class DPOTrainer {
     @discardableResult
     public func run(stopAfter: Int? = nil) throws -> DPOMetrics? {
         let t = config.train, d = config.algorithm
-        run.log("dpo: \(model.config.family.rawValue) \(model.parameterCount) parameters, \(pairs.count) pairs from \(train.groups.count) records"
+        run.log("dpo: \(model.trainingSummary), \(pairs.count) pairs from \(train.groups.count) records"
             + (train.truncatedCount > 0 ? " (\(train.truncatedCount) answers cut at max_length)" : "")
             + ", β \(d.beta), \(d.lossType.rawValue) loss, \(t.steps) steps of \(t.batchSize) pairs on \(world.size) rank(s)")
         var final: DPOMetrics?
@@ -82,12 +82,12 @@ public final class DPOTrainer {
 
     private func trainStep() throws -> (metrics: DPOMetrics, lr: Float, gradNorm: Float) {
         let mine = world.share(of: config.train.batchSize).map { pairs[order.exampleIndex(forGlobalSample: state.globalSample + $0)] }
-        model.grads.zero()
+        model.trainable.grads.zero()
         let scored = score(mine, from: train, normalizer: Double(config.train.batchSize))
         pass.backward(dlogprobs: scored.dlogprobs)
         let metrics = DPOMetrics(sums: try world.sum(scored.metrics.sums))
-        try world.sumGradients(model.grads)
-        let norm = clipGradNorm(model.grads.pointer, N: model.parameterCount, maxNorm: Float(config.train.gradClip))
+        try world.sumGradients(model.trainable.grads)
+        let norm = clipGradNorm([model.trainable.grads], maxNorm: Float(config.train.gradClip))
         let lr = run.advance()
         losses[state.step] = metrics.loss
         return (metrics, lr, norm)

@@ -30,6 +30,11 @@ public final class RewardModelTrainer {
     public init(config: RMRunConfig, world: TrainingWorld = .single(), resume: String? = nil,
                 log: @escaping (String) -> Void = { print($0) }) throws {
         try TrainingRun<RMSection, SampleStreamState>.requireShareableBatch(config, world: world, units: "records")
+        // A LoRA reward model would need PEFT's SEQ_CLS layout (the score head as a module to save),
+        // which the reward model loaders do not read yet.
+        if config.model.lora != nil {
+            throw RunConfigError(location: "model.lora", message: "not supported for reward models yet: train the reward model's weights in full")
+        }
         let policy = try TrainingRun<RMSection, SampleStreamState>.loadPolicy(config)
         (train, eval) = try PreferenceDataset.trainAndEval(config.data, policy: policy)
         order = SampleOrder(seed: config.data.seed, datasetSize: train.groups.count)
@@ -48,7 +53,8 @@ public final class RewardModelTrainer {
             }, extraBuffers: [head.params, headOptimizer.m, headOptimizer.v])
             headOptimizer.step = state.optimizerStep
         } else {
-            for buffer in [model.params, head.params] { try world.broadcast(buffer) }
+            try world.broadcastWeights(of: model)
+            try world.broadcast(head.params)
         }
     }
 
@@ -57,7 +63,7 @@ public final class RewardModelTrainer {
     public func run(stopAfter: Int? = nil) throws -> RewardMetrics? {
         let t = config.train
         let shapes = Dictionary(grouping: train.groups, by: \.answers.count).keys.sorted().map(String.init).joined(separator: "/")
-        run.log("rm: \(model.config.family.rawValue) \(model.parameterCount) parameters + score head, \(train.groups.count) records of \(shapes) answers"
+        run.log("rm: \(model.trainingSummary) + score head, \(train.groups.count) records of \(shapes) answers"
             + (train.truncatedCount > 0 ? " (\(train.truncatedCount) answers cut at max_length)" : "")
             + ", \(config.algorithm.loss.rawValue) loss, \(t.steps) steps of \(t.batchSize) on \(world.size) rank(s)")
         var final: RewardMetrics?
@@ -79,13 +85,13 @@ public final class RewardModelTrainer {
 
     private func trainStep() throws -> (metrics: RewardMetrics, lr: Float, gradNorm: Float) {
         let mine = world.share(of: config.train.batchSize).map { train.groups[order.exampleIndex(forGlobalSample: state.globalSample + $0)] }
-        model.grads.zero()
+        model.trainable.grads.zero()
         head.grads.zero()
         let scored = score(mine, normalizer: Double(config.train.batchSize), backward: true)
         let metrics = RewardMetrics(sums: try world.sum(scored.sums))
-        try world.sumGradients(model.grads)
+        try world.sumGradients(model.trainable.grads)
         try world.sumGradients(head.grads)
-        let norm = clipGradNorm([model.grads, head.grads], maxNorm: Float(config.train.gradClip))
+        let norm = clipGradNorm([model.trainable.grads, head.grads], maxNorm: Float(config.train.gradClip))
         let lr = run.advance(heads: [headOptimizer])
         losses[state.step] = metrics.loss
         return (metrics, lr, norm)

@@ -58,7 +58,7 @@ public final class SFTTrainer {
         if let resume {
             try run.restore(resume)
         } else {
-            try world.broadcast(model.params)  // same seed, same weights; this makes it certain
+            try world.broadcastWeights(of: model)  // same seed, same weights; this makes it certain
         }
     }
 
@@ -68,7 +68,7 @@ public final class SFTTrainer {
     @discardableResult
     public func run(stopAfter: Int? = nil) throws -> SFTEvalResult? {
         let t = config.train
-        run.log("sft: \(model.config.family.rawValue) \(model.parameterCount) parameters, \(train.examples.count) training examples"
+        run.log("sft: \(model.trainingSummary), \(train.examples.count) training examples"
             + (train.droppedOverlongCount > 0 ? " (\(train.droppedOverlongCount) over-long dropped)" : "")
             + ", \(t.steps) steps of \(t.batchSize) on \(world.size) rank(s) × \(KernelThreads.count) thread(s)")
         let started = Date(), startStep = state.step
@@ -101,14 +101,14 @@ public final class SFTTrainer {
         let mine = world.share(of: config.train.batchSize)
         let examples = mine.map { train.examples[order.exampleIndex(forGlobalSample: state.globalSample + $0)] }
         let batch = TokenBatch(examples: examples, length: .longest(cappedAt: config.data.maxLength), padID: tokenizer.padID)
-        model.grads.zero()
+        model.trainable.grads.zero()
         let lp = pass.forward(tokens: batch.inputs, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen).logprobs
         // This rank's Σ −w·log p and Σ w, then the global sums that normalise every rank's gradient.
         let local = sftLoss(logprobs: lp, weights: batch.weights, normalizer: 1)
         let global = try world.sum([local.loss, local.weightSum, Double(batch.lengths.reduce(0, +))])
         pass.backward(dlogprobs: sftLoss(logprobs: lp, weights: batch.weights, normalizer: global[1]).dlogprobs)
-        try world.sumGradients(model.grads)
-        let norm = clipGradNorm(model.grads.pointer, N: model.parameterCount, maxNorm: Float(config.train.gradClip))
+        try world.sumGradients(model.trainable.grads)
+        let norm = clipGradNorm([model.trainable.grads], maxNorm: Float(config.train.gradClip))
         let lr = run.advance()
         let loss = global[1] > 0 ? global[0] / global[1] : 0
         losses[state.step] = loss

@@ -1,3 +1,4 @@
+import FinchModel
 import Foundation
 
 /// A preference between answers to one prompt, as users bring it from TRL and as Ziegler et

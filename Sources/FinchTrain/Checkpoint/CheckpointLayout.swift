@@ -1,3 +1,4 @@
+import FinchModel
 import Foundation
 
 /// The names of everything inside a checkpoint root, in one place so the writer, the
@@ -6,7 +7,9 @@ import Foundation
 /// A root holds `step-00001000/`-style directories (zero-padded so they sort by step),
 /// a `latest` file naming the newest, and transient `.tmp-*` entries while saving.
 enum CheckpointLayout {
-    static let modelFile = "model.safetensors"
+    static let modelFile = TrainableParameters.modelWeightsFile
+    /// A LoRA run's weights: its adapters only, under PEFT's file name.
+    static let adapterFile = TrainableParameters.adapterWeightsFile
     static let optimizerFile = "optimizer.safetensors"
     static let trainerStateFile = "trainer_state.json"
     static let runConfigFile = "config.yaml"
@@ -14,8 +17,9 @@ enum CheckpointLayout {
     static let manifestFile = "manifest.json"
     static let latestFile = "latest"
 
-    /// Files every checkpoint must have besides the manifest.
-    static let requiredFiles = [modelFile, optimizerFile, trainerStateFile, runConfigFile, modelConfigFile]
+    /// Files every checkpoint must have besides the manifest, and exactly one of `weightFiles`.
+    static let requiredFiles = [optimizerFile, trainerStateFile, runConfigFile, modelConfigFile]
+    static let weightFiles = [modelFile, adapterFile]
 
     /// Prefix of in-progress and abandoned entries; nothing named so is ever loaded.
     static let temporaryPrefix = ".tmp-"

@@ -66,6 +66,10 @@ struct CheckpointManifest: Codable, Equatable {
             throw CheckpointError(path: directory.appendingPathComponent(CheckpointLayout.manifestFile).path,
                                   reason: "does not list required file \(required)")
         }
+        guard CheckpointLayout.weightFiles.filter(listed.contains).count == 1 else {
+            throw CheckpointError(path: directory.appendingPathComponent(CheckpointLayout.manifestFile).path,
+                                  reason: "must list exactly one weights file of \(CheckpointLayout.weightFiles.joined(separator: ", "))")
+        }
         for entry in files {
             let url = directory.appendingPathComponent(entry.name)
             guard FileManager.default.fileExists(atPath: url.path) else {

@@ -69,12 +69,19 @@ extension CheckpointStore {
 }
 
 extension LoadedCheckpoint {
-    /// Fills a transformer's parameters and its AdamW moments (`exp_avg.*`, `exp_avg_sq.*`).
+    /// Fills what the transformer trains (its parameters, or its LoRA adapters) and their AdamW
+    /// moments (`exp_avg.*`, `exp_avg_sq.*`).
     func restore(_ model: Transformer, optimizer: AdamW?) throws {
-        try model.load(model.params, from: self.model)
+        let trainable = model.trainable
+        guard model.trainable.isAdapters == (self.model.url.lastPathComponent == CheckpointLayout.adapterFile) else {
+            throw CheckpointError(path: self.model.url.path, reason: trainable.isAdapters
+                ? "holds full weights, but this run trains LoRA adapters (model.lora)"
+                : "holds LoRA adapters, but this run trains every weight (no model.lora)")
+        }
+        try model.loadTrainable(trainable.params, from: self.model)
         guard let optimizer else { return }
-        try model.load(optimizer.m, from: self.optimizer, prefix: "exp_avg.")
-        try model.load(optimizer.v, from: self.optimizer, prefix: "exp_avg_sq.")
+        try model.loadTrainable(optimizer.m, from: self.optimizer, prefix: "exp_avg.")
+        try model.loadTrainable(optimizer.v, from: self.optimizer, prefix: "exp_avg_sq.")
     }
 }
 

@@ -25,7 +25,8 @@ public struct CheckpointStore: Sendable {
     ///
     /// - Parameters:
     ///   - model: parameters in the order to store them, saved as F32 with `format: pt`
-    ///     metadata so `transformers` loads the directory directly.
+    ///     metadata so `transformers` loads the directory directly, into `weightsFile`
+    ///     (`model.safetensors`, or `adapter_model.safetensors` for LoRA adapters, which PEFT loads).
     ///   - optimizer: optimizer state, e.g. AdamW moments named `exp_avg.<param>` and
     ///     `exp_avg_sq.<param>`.
     ///   - trainerState: everything else needed to resume (RNG states, data position,
@@ -37,8 +38,11 @@ public struct CheckpointStore: Sendable {
     public func save<TrainerState: Encodable>(
         step: Int, model: [SafeTensorsWriter.Tensor], optimizer: [SafeTensorsWriter.Tensor],
         trainerState: TrainerState, runConfigYAML: String, modelConfigJSON: Data,
-        extraFiles: [(name: String, contents: Data)] = []
+        extraFiles: [(name: String, contents: Data)] = [], weightsFile: String = TrainableParameters.modelWeightsFile
     ) throws -> URL {
+        guard CheckpointLayout.weightFiles.contains(weightsFile) else {
+            throw CheckpointError(path: root.path, reason: "cannot save weights as \(weightsFile)")
+        }
         guard step >= 0 else { throw CheckpointError(path: root.path, reason: "cannot save negative step \(step)") }
         try checkExtraFileNames(extraFiles.map(\.name))
         try createRootIfNeeded()
@@ -52,8 +56,9 @@ public struct CheckpointStore: Sendable {
         }
 
         do {
-            try writeContents(into: staging, step: step, model: model, optimizer: optimizer, trainerState: trainerState,
-                              runConfigYAML: runConfigYAML, modelConfigJSON: modelConfigJSON, extraFiles: extraFiles)
+            try writeContents(into: staging, step: step, model: model, weightsFile: weightsFile, optimizer: optimizer,
+                              trainerState: trainerState, runConfigYAML: runConfigYAML, modelConfigJSON: modelConfigJSON,
+                              extraFiles: extraFiles)
         } catch {
             // A failed save (often a full disk) should not also keep gigabytes of staging.
             try? FileManager.default.removeItem(at: staging)
@@ -86,11 +91,11 @@ public struct CheckpointStore: Sendable {
 
     /// Writes and syncs every file of the checkpoint into `staging`, the manifest last.
     private func writeContents<TrainerState: Encodable>(
-        into staging: URL, step: Int, model: [SafeTensorsWriter.Tensor], optimizer: [SafeTensorsWriter.Tensor],
+        into staging: URL, step: Int, model: [SafeTensorsWriter.Tensor], weightsFile: String, optimizer: [SafeTensorsWriter.Tensor],
         trainerState: TrainerState, runConfigYAML: String, modelConfigJSON: Data,
         extraFiles: [(name: String, contents: Data)]
     ) throws {
-        for (file, tensors) in [(CheckpointLayout.modelFile, model), (CheckpointLayout.optimizerFile, optimizer)] {
+        for (file, tensors) in [(weightsFile, model), (CheckpointLayout.optimizerFile, optimizer)] {
             let url = staging.appendingPathComponent(file)
             try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: url)
             try DurableFiles.sync(url, isDirectory: false)
@@ -110,14 +115,14 @@ public struct CheckpointStore: Sendable {
         for extra in extraFiles {
             try DurableFiles.write(extra.contents, to: staging.appendingPathComponent(extra.name))
         }
-        let manifest = try CheckpointManifest.describing(CheckpointLayout.requiredFiles + extraFiles.map(\.name),
+        let manifest = try CheckpointManifest.describing([weightsFile] + CheckpointLayout.requiredFiles + extraFiles.map(\.name),
                                                          in: staging, step: step)
         try DurableFiles.write(try manifest.encoded(), to: staging.appendingPathComponent(CheckpointLayout.manifestFile))
         try DurableFiles.sync(staging, isDirectory: true)
     }
 
     private func checkExtraFileNames(_ names: [String]) throws {
-        let reserved = Set(CheckpointLayout.requiredFiles + [CheckpointLayout.manifestFile])
+        let reserved = Set(CheckpointLayout.requiredFiles + CheckpointLayout.weightFiles + [CheckpointLayout.manifestFile])
         var seen = Set<String>()
         for name in names {
             guard !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !reserved.contains(name),

@@ -36,7 +36,7 @@ public struct LoadedCheckpoint<State: Decodable> {
         guard let runConfig = String(data: try contents(CheckpointLayout.runConfigFile), encoding: .utf8) else {
             throw CheckpointError(path: url(CheckpointLayout.runConfigFile).path, reason: "not valid UTF-8")
         }
-        let standardFiles = Set(CheckpointLayout.requiredFiles)
+        let standardFiles = Set(CheckpointLayout.requiredFiles + CheckpointLayout.weightFiles)
         var extras: [String: Data] = [:]
         for entry in manifest.files where !standardFiles.contains(entry.name) {
             extras[entry.name] = try contents(entry.name)
@@ -45,7 +45,9 @@ public struct LoadedCheckpoint<State: Decodable> {
         self.directory = directory
         step = manifest.step
         state = stateFile.state
-        model = try SafeTensorsFile(url: url(CheckpointLayout.modelFile))
+        // The manifest lists exactly one of the weight files (checked by its verification).
+        let weightsFile = CheckpointLayout.weightFiles.first { name in manifest.files.contains { $0.name == name } }!
+        model = try SafeTensorsFile(url: url(weightsFile))
         optimizer = try SafeTensorsFile(url: url(CheckpointLayout.optimizerFile))
         runConfigYAML = runConfig
         modelConfigJSON = try contents(CheckpointLayout.modelConfigFile)

@@ -32,6 +32,8 @@ public indirect enum ConfigValueKind: Sendable {
     case string
     /// One of a fixed set of words (an algorithm, a mode).
     case choice([String])
+    /// A list of strings, or one string standing for itself (`target_modules: all-linear`).
+    case strings
     case section(ConfigSchema)
     /// Hugging Face config.json keys; which ones depends on the sibling `model_type`.
     case modelArchitecture
@@ -45,6 +47,7 @@ public indirect enum ConfigValueKind: Sendable {
         case .boolean: return "true or false"
         case .string: return "a string"
         case .choice(let words): return "one of " + words.joined(separator: ", ")
+        case .strings: return "a string or a list of strings"
         case .section, .modelArchitecture: return "a mapping of keys"
         }
     }
@@ -58,6 +61,7 @@ public indirect enum ConfigValueKind: Sendable {
         case .boolean: return Bool.construct(from: scalar) != nil
         case .string: return true
         case .choice(let words): return words.contains(scalar.string)
+        case .strings: return true
         case .section, .modelArchitecture: return false
         }
     }

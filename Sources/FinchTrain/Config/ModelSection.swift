@@ -23,12 +23,22 @@ public struct ModelSection: ConfigSection {
     var source = scratchKeyword
     var architecture: ModelConfig?
     public var seed: UInt64 = 0
+    /// Low-rank adapters to train on the frozen base, or nil for full fine-tuning.
+    public var lora: LoRASection?
 
     public init() {}
 
-    public init(initialization: Initialization, seed: UInt64 = 0) {
+    public init(initialization: Initialization, seed: UInt64 = 0, lora: LoRAConfig? = nil) {
         self.seed = seed
         self.initialization = initialization
+        self.lora = lora.map(LoRASection.init)
+    }
+
+    /// The same starting model without `lora`: a frozen reference needs the base alone.
+    public var withoutAdapters: ModelSection {
+        var section = self
+        section.lora = nil
+        return section
     }
 
     public var initialization: Initialization {
@@ -50,12 +60,21 @@ public struct ModelSection: ConfigSection {
                   doc: "With `init: scratch`: the architecture, as Hugging Face config.json keys (`model_type` gpt2, llama or qwen2).",
                   read: { section, node in section.architecture = try ModelArchitectureYAML.decode(node) },
                   write: { try $0.architecture.map(ModelArchitectureYAML.encode) }),
-        .value("seed", \.seed, .unsignedInteger, "Seed of the weight initialisation."),
+        .value("seed", \.seed, .unsignedInteger, "Seed of the weight initialisation (and of LoRA's A matrices)."),
+        ConfigKey(name: "lora", kind: .section(LoRASection.schema),
+                  doc: "Train LoRA adapters on the frozen `init` model instead of all weights (PEFT's format).",
+                  read: { section, node in
+                      do { section.lora = try LoRASection.decode(node) } catch let error as ConfigDecodeError { throw error.under("lora") }
+                  },
+                  write: { try $0.lora?.yamlNode() }),
     ]
 
     public mutating func resolve(given: Set<String>) throws {
         if source == Self.scratchKeyword && architecture == nil {
             throw ConfigDecodeError(path: ["init"], message: "'\(Self.scratchKeyword)' needs the architecture under 'model.config'")
+        }
+        if lora != nil && source == Self.scratchKeyword {
+            throw ConfigDecodeError(path: ["lora"], message: "needs model.init to be a model or checkpoint directory: adapters are saved without the base, which must be loadable again")
         }
         if source != Self.scratchKeyword && architecture != nil {
             throw ConfigDecodeError(path: ["config"], message: "not allowed when model.init is a checkpoint path: the architecture comes from the checkpoint's config.json")

@@ -71,6 +71,16 @@ struct StrictConfigChecker {
             try checkSection(value, schema: nested, path: path, familyNote: nil)
         case .modelArchitecture:
             try checkArchitecture(value, path: path)
+        case .strings:
+            let elements: [Node]
+            switch value {
+            case .scalar: elements = [value]
+            case .sequence(let sequence): elements = Array(sequence)
+            default: elements = [value]
+            }
+            for element in elements where element.scalar == nil || element.string?.isEmpty != false {
+                throw origins.error("key '\(dotted(path))': expected \(key.kind.expectation) (none empty), got \(describe(element))", at: path, node: element)
+            }
         default:
             guard case .scalar(let scalar) = value, key.kind.admits(scalar) else {
                 throw origins.error("key '\(dotted(path))': expected \(key.kind.expectation), got \(describe(value))", at: path, node: value)

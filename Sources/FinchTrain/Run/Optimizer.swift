@@ -28,10 +28,12 @@ public final class AdamW {
         v = FlatBuffer(count: params.count)
     }
 
-    /// A transformer's parameters, decayed on the tensors its layout marks for it.
+    /// What a transformer trains (its parameters, or its LoRA adapters), decayed on the tensors
+    /// its layout marks for it.
     public convenience init(model: Transformer, config: AdamWConfig) {
-        self.init(params: model.params, grads: model.grads,
-                  groups: model.layout.views.map { Group(offset: $0.offset, count: $0.count, decay: $0.decay) },
+        let trainable = model.trainable
+        self.init(params: trainable.params, grads: trainable.grads,
+                  groups: trainable.views.map { Group(offset: $0.offset, count: $0.count, decay: $0.decay) },
                   config: config)
     }
 

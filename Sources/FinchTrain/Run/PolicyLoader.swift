@@ -18,6 +18,12 @@ public struct LoadedPolicy {
             self.init(model: try Transformer(config: config, seed: section.seed), tokenizer: tokenizer)
         case let .checkpoint(path):
             try self.init(checkpoint: URL(fileURLWithPath: path))
+            // Training starts from what the directory computes: adapters it holds are folded
+            // into the base, and new ones (if configured) start on top of that.
+            model.mergeAdapters()
+        }
+        if let lora = section.lora?.settings {
+            model.attach(try LoRAAdapters(config: lora, model: model.config, seed: section.seed))
         }
     }
 
@@ -27,14 +33,18 @@ public struct LoadedPolicy {
     }
 
     /// Opens a checkpoint directory written by Finch, or a Hugging Face model directory
-    /// (config.json, model.safetensors or its shards, tokenizer.json); errors name the file at fault.
+    /// (config.json, model.safetensors or its shards, tokenizer.json), or a PEFT adapter directory
+    /// (adapter_config.json naming its base, adapter_model.safetensors); errors name the file at fault.
     public init(checkpoint dir: URL) throws {
         self.init(model: try Self.model(checkpoint: dir), tokenizer: try Tokenizers.load(directory: dir))
     }
 
     /// The model of a checkpoint or model directory alone: config.json and the weights, which is
-    /// all that scoring token ids needs.
+    /// all that scoring token ids needs. An adapter directory gives its base with the adapters attached.
     public static func model(checkpoint dir: URL) throws -> Transformer {
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent(AdapterConfigFile.fileName).path) {
+            return try adaptedModel(dir)
+        }
         // A Finch checkpoint is checked against its manifest (sizes and checksums), so a flipped
         // byte is an error naming the file rather than a model that silently computes garbage;
         // a directory from elsewhere (no manifest) is read as it is.
@@ -51,5 +61,35 @@ public struct LoadedPolicy {
         let model = try Transformer(config: config)
         try model.load(model.params, from: try ModelWeights.open(directory: dir))
         return model
+    }
+
+    /// The base `adapter_config.json` names, with the directory's adapters attached. A Finch
+    /// checkpoint's config.json (the base's, saved with the adapters) must match the base's.
+    private static func adaptedModel(_ dir: URL) throws -> Transformer {
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent(CheckpointLayout.manifestFile).path) {
+            try CheckpointStore.verify(checkpoint: dir)
+        }
+        let file = try AdapterConfigFile.read(from: dir)
+        let configPath = dir.appendingPathComponent(AdapterConfigFile.fileName).path
+        guard let basePath = file.baseModel, !basePath.isEmpty else {
+            throw CheckpointError(path: configPath, reason: "base_model_name_or_path names no base model directory; merge with `finch merge --base DIR`")
+        }
+        let baseURL = URL(fileURLWithPath: basePath).standardizedFileURL  // relative: to the working directory, as PEFT reads it
+        guard FileManager.default.fileExists(atPath: baseURL.appendingPathComponent("config.json").path) else {
+            throw CheckpointError(path: configPath, reason: "base_model_name_or_path: \(baseURL.path) holds no config.json (the base must be a local directory)")
+        }
+        let model = try Self.model(checkpoint: baseURL)
+        model.mergeAdapters()  // a base that is itself an adapter checkpoint
+        let ownConfig = dir.appendingPathComponent("config.json")
+        if let json = try? Data(contentsOf: ownConfig) { try PolicyFiles.checkModel(json, in: dir, is: model.config) }
+        try attachAdapters(file.lora, from: dir, to: model)
+        return model
+    }
+
+    /// Attaches adapters with `settings`, filled from `dir`'s adapter_model.safetensors.
+    public static func attachAdapters(_ settings: LoRAConfig, from dir: URL, to model: Transformer) throws {
+        let adapters = try LoRAAdapters(config: settings, model: model.config, seed: 0)
+        try adapters.load(adapters.params, from: try SafeTensorsFile(url: dir.appendingPathComponent(TrainableParameters.adapterWeightsFile)))
+        model.attach(adapters)
     }
 }

@@ -104,12 +104,15 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
                      note: String = "") throws {
         try world.agree(state.step, on: "the step to checkpoint")
         if isCoordinator {
-            let url = try store.save(step: state.step, model: model.namedTensors(model.params) + extraWeights,
-                                     optimizer: model.namedTensors(optimizer.m, prefix: "exp_avg.")
-                                         + model.namedTensors(optimizer.v, prefix: "exp_avg_sq.") + extraMoments,
+            let trainable = model.trainable
+            let url = try store.save(step: state.step, model: trainable.namedTensors(trainable.params) + extraWeights,
+                                     optimizer: trainable.namedTensors(optimizer.m, prefix: "exp_avg.")
+                                         + trainable.namedTensors(optimizer.v, prefix: "exp_avg_sq.") + extraMoments,
                                      trainerState: state, runConfigYAML: config.yaml(),
                                      modelConfigJSON: try modelConfigJSON ?? PolicyFiles.modelConfigJSON(model.config),
-                                     extraFiles: [(name: "tokenizer.json", contents: try PolicyFiles.tokenizerJSON(tokenizer))] + extraFiles)
+                                     extraFiles: [(name: "tokenizer.json", contents: try PolicyFiles.tokenizerJSON(tokenizer))]
+                                         + (try adapterConfigFile().map { [$0] } ?? []) + extraFiles,
+                                     weightsFile: trainable.weightsFile)
             log("saved \(url.path)" + note)
         }
         try world.barrier()  // no rank runs ahead of a checkpoint that might still fail
@@ -135,6 +138,13 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
         }
         state = try world.broadcast(found)
         optimizer.step = state.optimizerStep
-        for buffer in [model.params, optimizer.m, optimizer.v] + extraBuffers { try world.broadcast(buffer) }
+        for buffer in [model.trainable.params, optimizer.m, optimizer.v] + extraBuffers { try world.broadcast(buffer) }
+    }
+
+    /// With LoRA, PEFT's adapter_config.json, naming the base the run started from.
+    private func adapterConfigFile() throws -> (name: String, contents: Data)? {
+        guard let lora = model.lora, case let .checkpoint(base) = config.model.initialization else { return nil }
+        let path = URL(fileURLWithPath: base).standardizedFileURL.path
+        return (AdapterConfigFile.fileName, try AdapterConfigFile.contents(lora, family: model.config.family, baseModel: path))
     }
 }

@@ -49,6 +49,12 @@ public final class TrainingWorld {
         try comm.broadcast(buffer.buffer, root: 0)
     }
 
+    /// The coordinator's weights on every rank: the model's, and its LoRA adapters if it has them.
+    public func broadcastWeights(of model: Transformer) throws {
+        try broadcast(model.params)
+        if let lora = model.lora { try broadcast(lora.params) }
+    }
+
     /// The coordinator's value on every rank (others pass nil). If the coordinator has none,
     /// every rank throws together instead of waiting for a value that will never come.
     public func broadcast<T: Codable>(_ value: T?) throws -> T {

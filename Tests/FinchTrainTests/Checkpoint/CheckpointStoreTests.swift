@@ -164,7 +164,7 @@ final class CheckpointStoreTests: XCTestCase {
         XCTAssertTrue(text.contains("\"format_version\" : 9"))
         try Data(text.utf8).write(to: stateURL)
         // Rewrite the manifest so only the version, not the checksum, is at fault.
-        let manifest = try CheckpointManifest.describing(CheckpointLayout.requiredFiles, in: directory, step: 1)
+        let manifest = try CheckpointManifest.describing([CheckpointLayout.modelFile] + CheckpointLayout.requiredFiles, in: directory, step: 1)
         try manifest.encoded().write(to: directory.appendingPathComponent("manifest.json"))
         assertThrows(try LoadedCheckpoint<Int>(directory: directory), mentions: ["trainer_state.json", "format_version 9"])
     }

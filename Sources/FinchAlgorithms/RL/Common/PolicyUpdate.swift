@@ -71,14 +71,14 @@ final class PolicyUpdate {
             for part in parts {
                 let localTokens = rows[part].reduce(0) { $0 + $1.completionLength }
                 let globalTokens = try world.sum([Double(localTokens)])[0]
-                model.grads.zero()
+                model.trainable.grads.zero()
                 valueHead?.grads.zero()
                 for start in stride(from: part.lowerBound, to: part.upperBound, by: section.microBatch) {
                     let micro = start..<min(part.upperBound, start + section.microBatch)
                     accumulate(rows[micro], seqLen: seqLen, normalizer: max(globalTokens, 1), beta: beta, policy: policy,
                                sums: &sums)
                 }
-                if policy { try world.sumGradients(model.grads) }
+                if policy { try world.sumGradients(model.trainable.grads) }
                 if let valueHead { try world.sumGradients(valueHead.grads) }
                 gradNorm = clipJointly(maxNorm: gradClip, policy: policy)
                 if policy { optimizer.update(lr: lr) }
@@ -175,6 +175,6 @@ final class PolicyUpdate {
     /// Clips the gradients about to be applied (the policy's, unless it is frozen, and the value
     /// head's) by their joint global norm; returns it.
     private func clipJointly(maxNorm: Float, policy: Bool) -> Float {
-        clipGradNorm((policy ? [model.grads] : []) + (valueHead.map { [$0.grads] } ?? []), maxNorm: maxNorm)
+        clipGradNorm((policy ? [model.trainable.grads] : []) + (valueHead.map { [$0.grads] } ?? []), maxNorm: maxNorm)
     }
 }

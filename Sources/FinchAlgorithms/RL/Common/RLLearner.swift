@@ -45,7 +45,7 @@ final class RLLearner {
         valueHead = head
         headOptimizer = head.map { AdamW(valueHead: $0, config: TrainingRun<RLSection, RLTrainerState>.adamWConfig(config.train)) }
         let needsReference = section.klCoef > 0 || section.klTarget != nil
-        let reference = needsReference ? try LoadedPolicy(section: config.model).model : nil
+        let reference = needsReference ? try LoadedPolicy(section: config.model.withoutAdapters).model : nil
         update = PolicyUpdate(section: section, model: policy.model, valueHead: head, reference: reference,
                               optimizer: run.optimizer, headOptimizer: headOptimizer, world: world,
                               gradClip: Float(config.train.gradClip), padID: policy.tokenizer.padID)
@@ -61,7 +61,7 @@ final class RLLearner {
 
     func learn(until end: Int) throws {
         let layout = groups.layout
-        run.log("\(section.algorithm.rawValue): \(model.config.family.rawValue) \(model.parameterCount) parameters, task \(task.name)"
+        run.log("\(section.algorithm.rawValue): \(model.trainingSummary), task \(task.name)"
             + (task.rule.map { " (\($0))" } ?? "") + ", \(stream.problems.count) prompts; \(run.config.train.steps) steps of "
             + "\(section.promptsPerStep) prompts × \(section.groupSize) answers; \(layout.learners) learner(s), "
             + (layout.isColocated ? "colocated rollouts" : "\(layout.rolloutWorkers) rollout worker(s)")
@@ -83,7 +83,7 @@ final class RLLearner {
             return ColocatedRollouts(engine: engine, stream: stream, world: world)
         }
         return RemoteRollouts(channel: isCoordinator ? groups.rollout.map(RolloutChannel.init) : nil,
-                              learners: groups.learners, weights: [model.params.buffer], stream: stream,
+                              learners: groups.learners, weights: [model.trainable.params.buffer], stream: stream,
                               groupSize: section.groupSize)
     }
 

@@ -42,6 +42,9 @@ public final class RLTrainer {
         case .failure(let reason): throw RunConfigError(location: "distributed", message: reason.description)
         }
         try Self.validate(section, layout: layout)
+        if config.model.lora != nil && section.rolloutPrecision == .bf16 {
+            throw RunConfigError(location: "rl.rollout_precision", message: "bf16 decodes a BF16 copy of the base matrices, which would drop model.lora's adapters; use fp32")
+        }
         groups = try RoleGroups(world: world, layout: layout)
 
         let task = try task ?? Self.catalogTask(section)
@@ -68,7 +71,7 @@ public final class RLTrainer {
         try everyone.agree(Int(bitPattern: UInt(truncatingIfNeeded: stream.fingerprint)),
                            on: "the prompts in \(config.data.train) (every rank must read the same file)")
         if let resume, case .learner(let learner) = role { try learner.restore(resume) }
-        try everyone.broadcast(model.params)  // rollout workers start from the learners' weights
+        try everyone.broadcastWeights(of: model)  // rollout workers start from the learners' weights
     }
 
     /// The task `rl.task` names, with `rl.rule` and `rl.reward`; an error names the key at fault.

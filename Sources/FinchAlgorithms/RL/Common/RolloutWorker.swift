@@ -29,7 +29,7 @@ final class RolloutWorker {
         let channel = RolloutChannel(comm: comm)
         let workers = groups.layout.rolloutWorkers
         while true {
-            let order = try channel.nextOrder(weights: [model.params.buffer])
+            let order = try channel.nextOrder(weights: [model.trainable.params.buffer])
             if order.stop { return }
             let globals = Array(stream.globalIndices(ofBatch: order.batch))
             let share = (index * globals.count / workers)..<((index + 1) * globals.count / workers)
