@@ -66,6 +66,28 @@ final class LoRASFTTests: XCTestCase {
         XCTAssertNotEqual(reloaded.model.params.array, baseWeights, "merging changes the base weights")
     }
 
+    /// `finch merge`: the merged directory is a plain model that computes what base + adapters do.
+    func testMergeWritesAPlainModelDirectoryThatComputesTheAdaptedModel() throws {
+        let trainer = try SFTTrainer(config: try loraConfig(steps: 6, every: 0, run: "lora"), log: { _ in })
+        try trainer.run()
+        let step = fixture.path("lora/step-00000006"), out = fixture.path("merged")
+        try AdapterMerge.write(adapter: step, base: nil, out: out)
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
+        XCTAssertEqual(files, ["config.json", "model.safetensors", "tokenizer.json"])
+        let merged = try LoadedPolicy(checkpoint: out)
+        XCTAssertNil(merged.model.lora)
+        let tokens: [Int32] = Array("4+5=10".utf8).map(Int32.init), targets = Array(tokens.dropFirst()) + [257]
+        func logProbs(_ model: Transformer) -> [Float] {
+            TrainingPass(model: model).forward(tokens: tokens, targets: targets, batch: 1, seqLen: tokens.count).logprobs
+        }
+        let worst = zip(logProbs(merged.model), logProbs(trainer.model)).map { abs($0 - $1) }.max()!
+        print("finch merge: merged directory against base + adapters, max |Δ log p| \(worst)")
+        XCTAssertLessThan(worst, 1e-5)
+        XCTAssertThrowsError(try AdapterMerge.write(adapter: step, base: nil, out: out)) { error in
+            XCTAssertTrue("\(error)".contains("already exists and is not empty"), "\(error)")
+        }
+    }
+
     func testResumedLoRARunRepeatsTheUninterruptedRunBitForBit() throws {
         let full = try SFTTrainer(config: try loraConfig(steps: 8, every: 3, run: "full"), log: { _ in })
         try full.run()
