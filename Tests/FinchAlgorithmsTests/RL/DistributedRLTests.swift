@@ -50,6 +50,25 @@ final class DistributedRLTests: XCTestCase {
         XCTAssertGreaterThan(meanReward(s, 21...24), meanReward(s, 1...4) + 0.3)
     }
 
+    /// GRPO with `model.lora` on 1 learner + 1 rollout worker: only the adapters travel, and the
+    /// worker generates with them — its run gives, step for step, the rewards of the same run in one
+    /// process (a worker still on the start adapters would diverge from step 2 on).
+    func testLoRAAdaptersAloneReachTheRolloutWorker() throws {
+        try RLTrainer(config: try fixture.config(steps: 6, run: "base", every: 6), world: nil, task: DigitsTask(), log: { _ in }).run()
+        let lora = ["model.init=\(fixture.path("base/step-00000006").path)", "model.config=null", "model.lora.r=4",
+                    "model.lora.target_modules=all-linear", "train.lr=3e-2", "train.min_lr=3e-2"]
+        try RLTrainer(config: try fixture.config(steps: 5, run: "alone", overrides: lora), world: nil, task: DigitsTask(), log: { _ in }).run()
+        let result = try runRanks("testRun", ranks: 2, ["FINCH_TEST_RUN": "split-lora", "FINCH_TEST_STEPS": "5",
+                                                        "FINCH_TEST_DIST": "learners: 1, rollout_workers: 1",
+                                                        "FINCH_TEST_SET": lora.joined(separator: " ")])
+        assertSucceeded(result, "np 2 lora")
+        XCTAssertTrue(result.output.contains("MB per sync (the LoRA adapters only)"), result.output)
+        let alone = try steps(run: "alone"), split = try steps(run: "split-lora")
+        print("lora grpo rewards, one process \((1...5).map { alone[$0]!.reward }), learner + worker \((1...5).map { split[$0]!.reward })")
+        XCTAssertEqual((1...5).map { split[$0]!.reward }, (1...5).map { alone[$0]!.reward })
+        XCTAssertNotEqual(Set((1...5).map { alone[$0]!.reward }).count, 1, "the adapters should change what is generated")
+    }
+
     /// Async mode over MPI: every batch after the first was made one version behind the learner.
     func testAsyncRolloutWorkersStayWithinTheBound() throws {
         assertSucceeded(try runRanks("testRun", ranks: 3, ["FINCH_TEST_RUN": "async", "FINCH_TEST_STEPS": "8",

@@ -66,6 +66,11 @@ final class RLLearner {
             + "\(section.promptsPerStep) prompts × \(section.groupSize) answers; \(layout.learners) learner(s), "
             + (layout.isColocated ? "colocated rollouts" : "\(layout.rolloutWorkers) rollout worker(s)")
             + ", \(section.mode.rawValue) mode, \(KernelThreads.count) thread(s) per rank")
+        if !layout.isColocated {
+            let trainable = model.trainable
+            run.log(String(format: "weights to rollout workers: %.3f MB per sync (%@)", Double(trainable.params.count * 4) / 1e6,
+                           trainable.isAdapters ? "the LoRA adapters only" : "the whole policy"))
+        }
         let source = makeSource()
         if state.step == 0, !evalProblems.isEmpty { try evaluate() }
         // Async mode's first batch comes from the current weights. After a resume that makes it
