@@ -17,15 +17,27 @@ public struct TrainBenchResult: Codable, Sendable {
     public let sync_fraction: Double
     public let first_loss: Double
     public let last_loss: Double
+    /// Parameters the optimiser updates (all of them, or the LoRA adapters'), and the bytes of their
+    /// gradients and AdamW moments (3 floats each).
+    public let trained_parameters: Int
+    public let optimizer_state_bytes: Int
+    /// The process's peak resident memory (VmHWM) when the bench ends: weights, activations, all.
+    public let peak_rss_bytes: Int
+    /// e.g. "r 8 on c_attn" with LoRA, nil for full fine-tuning.
+    public let lora: String?
 }
 
 /// Times full training steps (forward, cross-entropy, backward, gradient all-reduce, AdamW) on
 /// random tokens: the same work per step as the PyTorch reference script, median over `steps`
 /// after `warmup`. On several ranks the preset's batch is split between them (data parallel),
-/// so tokens/s compares directly with one rank; MFU counts every rank's cores.
+/// so tokens/s compares directly with one rank; MFU counts every rank's cores. With `lora` the
+/// base is frozen and only adapters train: its matrices then need no weight gradients, so a
+/// token costs 4·N matmul FLOPs instead of 6·N.
 public func benchTrain(preset: BenchPreset, world: TrainingWorld = .single(), steps: Int = 20,
-                       warmup: Int = 3) throws -> TrainBenchResult {
+                       warmup: Int = 3, lora: LoRAConfig? = nil) throws -> TrainBenchResult {
     let model = try Transformer(config: preset.config, seed: 0)
+    if let lora { model.attach(try LoRAAdapters(config: lora, model: preset.config, seed: 0)) }
+    let trainable = model.trainable
     let pass = TrainingPass(model: model)
     let opt = AdamW(model: model, config: AdamWConfig(beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1))
     let rows = world.share(of: preset.batch), T = preset.seqLen, N = rows.count * T
@@ -39,7 +51,7 @@ public func benchTrain(preset: BenchPreset, world: TrainingWorld = .single(), st
     for i in 0..<(warmup + steps) {
         try world.barrier()
         let t0 = DispatchTime.now().uptimeNanoseconds
-        model.grads.zero()
+        trainable.grads.zero()
         let lp = pass.forward(tokens: x, targets: y, batch: rows.count, seqLen: T).logprobs
         let loss = lp.withUnsafeBufferPointer { l in
             weights.withUnsafeBufferPointer { w in
@@ -51,7 +63,7 @@ public func benchTrain(preset: BenchPreset, world: TrainingWorld = .single(), st
         }
         pass.backward(dlogprobs: dlp)
         let s0 = DispatchTime.now().uptimeNanoseconds
-        try world.sumGradients(model.grads)
+        try world.sumGradients(trainable.grads)
         let sync = Double(DispatchTime.now().uptimeNanoseconds - s0) / 1e9
         opt.update(lr: 1e-3)
         let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
@@ -63,10 +75,22 @@ public func benchTrain(preset: BenchPreset, world: TrainingWorld = .single(), st
     let median = times.sorted()[times.count / 2]
     let tokensPerS = Double(preset.batch * T) / median
     let cores = Double(KernelThreads.count * world.size)
-    let mfu = model.trainingFlopsPerToken(seqLen: T) * tokensPerS / (PeakFlops.perCore * cores)
+    let frozenSaving = lora == nil ? 0 : 2 * Double(model.parameterCountExcludingPositions)
+    let mfu = (model.trainingFlopsPerToken(seqLen: T) - frozenSaving) * tokensPerS / (PeakFlops.perCore * cores)
     let sync = syncs.sorted()[syncs.count / 2]
     return TrainBenchResult(preset: preset.name, ranks: world.size, threads: KernelThreads.count,
                             ms_per_step: median * 1e3, tokens_per_s: tokensPerS, mfu: mfu,
                             sync_ms: sync * 1e3, sync_fraction: sync / median,
-                            first_loss: losses.first!, last_loss: losses.last!)
+                            first_loss: losses.first!, last_loss: losses.last!,
+                            trained_parameters: trainable.params.count, optimizer_state_bytes: 12 * trainable.params.count,
+                            peak_rss_bytes: peakResidentBytes(),
+                            lora: model.lora.map { "r \($0.config.r) on " + Set($0.modules.map(\.kind.rawValue)).sorted().joined(separator: ", ") })
+}
+
+/// The process's peak resident set (VmHWM in /proc/self/status), 0 where there is no /proc.
+func peakResidentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kB = line.split(separator: " ").compactMap({ Int($0) }).first else { return 0 }
+    return kB * 1024
 }

@@ -51,16 +51,20 @@ struct Bench: ParsableCommand {
         @Option(help: "Timed steps.") var steps = 20
         @Flag(help: "Data-parallel scaling: 1 rank × 1 thread, 1 rank × 2 threads, then 2 ranks × 1 thread (via mpirun).")
         var ranks = false
+        @Option(help: "Train LoRA adapters of this rank on the frozen preset instead of every weight.") var loraR: Int?
+        @Option(help: "With --lora-r: the modules to adapt (comma-separated, or all-linear; default PEFT's).") var loraTargets: String?
 
         func run() throws {
             let preset = try common.resolve()
             if ranks { return try scaling(preset) }
+            let lora = loraR.map { LoRAConfig(r: $0, alpha: Double(2 * $0), targetModules: loraTargets.map { $0.split(separator: ",").map(String.init) } ?? []) }
             let world = try TrainingWorld(comm: Communicator.world())
-            let r = try benchTrain(preset: preset, world: world, steps: steps)
+            let r = try benchTrain(preset: preset, world: world, steps: steps, lora: lora)
             guard world.isCoordinator else { return }
-            try common.emit(r, String(format: "train %@ ranks=%d threads=%d: %.1f ms/step, %.0f tokens/s, MFU %.1f%%, gradient sync %.1f ms (%.1f%% of the step), loss %.3f -> %.3f",
-                                      r.preset, r.ranks, r.threads, r.ms_per_step, r.tokens_per_s, r.mfu * 100,
-                                      r.sync_ms, r.sync_fraction * 100, r.first_loss, r.last_loss))
+            try common.emit(r, String(format: "train %@ ranks=%d threads=%d%@: %.1f ms/step, %.0f tokens/s, MFU %.1f%%, gradient sync %.1f ms (%.1f%% of the step), loss %.3f -> %.3f; %d trained parameters, gradients + AdamW state %.1f MB, peak RSS %.0f MB",
+                                      r.preset, r.ranks, r.threads, r.lora.map { ", LoRA " + $0 } ?? "", r.ms_per_step, r.tokens_per_s, r.mfu * 100,
+                                      r.sync_ms, r.sync_fraction * 100, r.first_loss, r.last_loss, r.trained_parameters,
+                                      Double(r.optimizer_state_bytes) / 1e6, Double(r.peak_rss_bytes) / 1e6))
         }
 
         private func scaling(_ preset: BenchPreset) throws {
