@@ -8,6 +8,16 @@ public enum Tokenizers {
         try load(file: TokenizerFile.url(in: directory))
     }
 
+    /// A directory holding tokenizer.json, or a tokenizer.json file itself, as a user names it.
+    public static func load(path: String) throws -> any Tokenizer {
+        var isDirectory: ObjCBool = false
+        let url = URL(fileURLWithPath: path)
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return try load(directory: url)
+        }
+        return try load(file: url)
+    }
+
     /// As `load(directory:)`, for a tokenizer.json file of any name (a tokenizer_config.json
     /// beside it is read too).
     public static func load(file: URL) throws -> any Tokenizer {

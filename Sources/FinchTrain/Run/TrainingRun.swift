@@ -109,7 +109,7 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
                                          + model.namedTensors(optimizer.v, prefix: "exp_avg_sq.") + extraMoments,
                                      trainerState: state, runConfigYAML: config.yaml(),
                                      modelConfigJSON: try modelConfigJSON ?? PolicyFiles.modelConfigJSON(model.config),
-                                     extraFiles: [(name: "tokenizer.json", contents: try PolicyFiles.tokenizerJSON(tokenizer))] + extraFiles)
+                                     extraFiles: try PolicyFiles.tokenizerFiles(tokenizer) + extraFiles)
             log("saved \(url.path)" + note)
         }
         try world.barrier()  // no rank runs ahead of a checkpoint that might still fail
