@@ -69,7 +69,7 @@ public func englishLikeParagraphs(bytes: Int, seed: UInt64 = 1) -> [String] {
     return paragraphs
 }
 
-/// The 200 commonest English words, most frequent first.
+/// About 200 of the commonest English words, roughly most frequent first.
 private let englishWords = """
 the of and to a in is it you that he was for on are with as I his they be at one have this from \
 or had by not word but what some we can out other were all there when up use your how said an \

@@ -132,7 +132,7 @@ struct Bench: ParsableCommand {
                 guard let contents = try? String(contentsOfFile: text, encoding: .utf8) else {
                     throw ValidationError("cannot read \(text) as UTF-8 text")
                 }
-                lines = contents.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+                lines = contents.split(whereSeparator: \.isNewline).map(String.init)
                 description = text
             } else {
                 lines = englishLikeParagraphs(bytes: 4_000_000)

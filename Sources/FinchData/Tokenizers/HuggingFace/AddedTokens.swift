@@ -62,6 +62,10 @@ struct AddedTokenMatcher {
     private let patterns: [[Unicode.Scalar]]
     /// Indices of `tokens` by their pattern's first scalar, longest pattern first.
     private let candidates: [Unicode.Scalar: [Int]]
+    /// Which ASCII scalars begin a pattern (bit v of word v / 64), and whether any non-ASCII one
+    /// does: most positions of a text are passed over with one bit test, not a dictionary lookup.
+    private let asciiFirsts: [UInt64]
+    private let anyNonASCIIFirst: Bool
 
     init(tokens: [AddedToken], patterns: [[Unicode.Scalar]]) {
         self.tokens = tokens
@@ -71,6 +75,10 @@ struct AddedTokenMatcher {
             candidates[pattern[0], default: []].append(index)
         }
         self.candidates = candidates.mapValues { $0.sorted { patterns[$0].count > patterns[$1].count } }
+        var asciiFirsts: [UInt64] = [0, 0]
+        for first in candidates.keys where first.isASCII { asciiFirsts[Int(first.value) / 64] |= 1 << (first.value % 64) }
+        self.asciiFirsts = asciiFirsts
+        anyNonASCIIFirst = candidates.keys.contains { !$0.isASCII }
     }
 
     enum Segment {
@@ -118,6 +126,12 @@ struct AddedTokenMatcher {
     }
 
     private func longestMatch(in text: ArraySlice<Unicode.Scalar>, at i: Int) -> Int? {
+        let value = text[i].value
+        if value < 128 {
+            if asciiFirsts[Int(value) / 64] & (1 << (value % 64)) == 0 { return nil }
+        } else if !anyNonASCIIFirst {
+            return nil
+        }
         guard let indices = candidates[text[i]] else { return nil }
         return indices.first { index in
             let pattern = patterns[index]

@@ -4,10 +4,9 @@ import Foundation
 /// their kin), read and run as the `tokenizers` library does, with parity fixtures made by it
 /// (`scripts/make-tokenizer-golden.py`).
 ///
-/// Encoding follows tokenizers' pipeline: added tokens are found in the raw text first (those
-/// with `normalized: false`); the text between them is normalized piece by piece, searched for
-/// the `normalized: true` added tokens, pre-tokenized into words, and each word goes through
-/// the BPE merges (`BPEModel`, behind a `WordCache`). Added tokens are never split.
+/// Encoding follows tokenizers' pipeline (`EncodingPipeline`): added tokens are found first and
+/// never split; the text between them is normalized, pre-tokenized into words, and each word
+/// goes through the BPE merges. Decoding hands the tokens' strings to the decoder.
 /// `post_processor`, `truncation` and `padding` are not applied: they are what
 /// `add_special_tokens=True` and batch options do, and Finch places specials (its chat
 /// template) and truncates (`data.max_length`) itself.
@@ -28,12 +27,7 @@ public struct HuggingFaceTokenizer: Tokenizer {
     public let eosID: Int32
     public let padID: Int32
 
-    /// Added tokens matched in the raw text, and those matched after normalization.
-    private let rawAddedTokens: AddedTokenMatcher
-    private let normalizedAddedTokens: AddedTokenMatcher
-    private let normalizer: TextNormalizer?
-    private let preTokenizer: PreTokenizer
-    private let model: BPEModel
+    private let pipeline: EncodingPipeline
     private let decoder: TokenDecoder?
     /// What the decoder receives for each id: the vocabulary's token, or an added token (a
     /// normalized one in its normalized form, as tokenizers decodes it); nil for unused ids.
@@ -41,7 +35,6 @@ public struct HuggingFaceTokenizer: Tokenizer {
     private let specialIDs: [String: Int32]
     /// tokenizer.json (and tokenizer_config.json) exactly as read, which `save(to:)` writes back.
     private let files: [(name: String, contents: Data)]
-    private let wordCaches = WordCachePool()
 
     /// Reads `file` (a tokenizer.json, whatever its name) and the tokenizer_config.json beside it,
     /// if there is one. Errors name the file and the key at fault.
@@ -56,9 +49,8 @@ public struct HuggingFaceTokenizer: Tokenizer {
         let type = try modelJSON.type()
         guard type == Self.modelType else { throw modelJSON.unsupported("model", type: type, supported: [Self.modelType]) }
         let normalizer = try json.member("normalizer").map(TextNormalizer.init)
-        self.normalizer = normalizer
-        preTokenizer = try PreTokenizer(json.member("pre_tokenizer"))
-        model = try BPEModel(modelJSON, byteLevel: preTokenizer.isByteLevel)
+        let preTokenizer = try PreTokenizer(json.member("pre_tokenizer"))
+        let model = try BPEModel(modelJSON, byteLevel: preTokenizer.isByteLevel)
         decoder = try json.member("decoder").map(TokenDecoder.init)
 
         let added = try AddedToken.read(json.member("added_tokens"), vocabulary: model.vocabulary, vocabularyCount: model.vocabularyCount)
@@ -68,8 +60,11 @@ public struct HuggingFaceTokenizer: Tokenizer {
         }
         let raw = added.indices.filter { !added[$0].normalized }
         let normalized = added.indices.filter { added[$0].normalized }
-        rawAddedTokens = AddedTokenMatcher(tokens: raw.map { added[$0] }, patterns: raw.map { forms[$0] })
-        normalizedAddedTokens = AddedTokenMatcher(tokens: normalized.map { added[$0] }, patterns: normalized.map { forms[$0] })
+        pipeline = EncodingPipeline(
+            rawAddedTokens: AddedTokenMatcher(tokens: raw.map { added[$0] }, patterns: raw.map { forms[$0] }),
+            normalizer: normalizer,
+            normalizedAddedTokens: AddedTokenMatcher(tokens: normalized.map { added[$0] }, patterns: normalized.map { forms[$0] }),
+            preTokenizer: preTokenizer, model: model)
 
         let maxID = max(model.vocabulary.values.max() ?? -1, added.map(\.id).max() ?? -1)
         var tokenStrings = [String?](repeating: nil, count: Int(maxID) + 1)
@@ -104,36 +99,7 @@ public struct HuggingFaceTokenizer: Tokenizer {
     /// The ids of `text`; with `allowingSpecialTokens`, special added tokens spelled in the text
     /// become their ids, as tokenizers' `encode(text, add_special_tokens=False)` does.
     public func encode(_ text: String, allowingSpecialTokens: Bool) -> [Int32] {
-        let scalars = Array(text.unicodeScalars)
-        var ids: [Int32] = []
-        ids.reserveCapacity(scalars.count / 3 + 1)
-        wordCaches.withCache { cache in
-            rawAddedTokens.split(TextPiece(scalars: scalars[...], startsInput: true), matchingSpecial: allowingSpecialTokens) { segment in
-                switch segment {
-                case .token(let id):
-                    ids.append(id)
-                case .text(let raw):
-                    let piece = normalizer.map { raw.replacing($0.normalize(raw.scalars)) } ?? raw
-                    normalizedAddedTokens.split(piece, matchingSpecial: allowingSpecialTokens) { segment in
-                        switch segment {
-                        case .token(let id):
-                            ids.append(id)
-                        case .text(let text):
-                            preTokenizer.forEachWord(text) { word in append(word.scalars, cache: cache, to: &ids) }
-                        }
-                    }
-                }
-            }
-        }
-        return ids
-    }
-
-    private func append(_ word: ArraySlice<Unicode.Scalar>, cache: WordCache, to ids: inout [Int32]) {
-        let hash = WordCache.hash(word)
-        if cache.appendIDs(of: word, hash: hash, to: &ids) { return }
-        let start = ids.count
-        model.tokenize(word, into: &ids)
-        cache.insert(word, hash: hash, ids: ids[start...])
+        pipeline.encode(text, allowingSpecialTokens: allowingSpecialTokens)
     }
 
     /// The text of `ids` as tokenizers' `decode(ids, skip_special_tokens=False)` gives it:
