@@ -4,14 +4,15 @@ import FinchKernels
 import FinchModel
 import FinchAlgorithms
 import FinchBench
+import FinchData
 import FinchTrain
 import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (not tests): training, decoding and gradient-sync speed.",
+        abstract: "Benchmarks (not tests): training, decoding, gradient-sync and tokenizing speed.",
         discussion: "Compare against ../shared/bench/torch_gpt_bench.py run right before or after, same threads.",
-        subcommands: [Train.self, Decode.self, AllReduce.self, Rollouts.self, Peak.self])
+        subcommands: [Train.self, Decode.self, AllReduce.self, Rollouts.self, Peak.self, Tokenize.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Model preset: tiny, char6, grpo-small or gpt2-124m.") var preset = "tiny"
@@ -117,6 +118,35 @@ struct Bench: ParsableCommand {
             print(json ? String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
                   : String(format: "cpu: %@\nblas: %@\nFP32 FMA (256-bit code): %.1f GFLOP/s per core; peak used for MFU: %.1f GFLOP/s per core; sgemm 1024³ on 1 thread: %.1f GFLOP/s",
                            r.cpu, r.blas, r.fma256_gflops, r.peak_gflops_per_core, r.sgemm_gflops))
+        }
+    }
+
+    struct Tokenize: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Encoding speed of a tokenizer on one thread: MB/s and tokens/s.",
+            discussion: "Each line of the text is encoded by one call, as a dataset's records are. Without --text, ~4 MB of generated English-like text is used (the same every run).")
+        @Option(help: "A directory holding tokenizer.json, or a tokenizer.json file.") var tokenizer: String
+        @Option(help: "A UTF-8 text file to encode, one call per line.") var text: String?
+        @Flag(help: "One JSON object.") var json = false
+
+        func run() throws {
+            let loaded = try Tokenizers.load(path: tokenizer)
+            let lines: [String], description: String
+            if let text {
+                guard let contents = try? String(contentsOfFile: text, encoding: .utf8) else {
+                    throw ValidationError("cannot read \(text) as UTF-8 text")
+                }
+                lines = contents.split(whereSeparator: \.isNewline).map(String.init)
+                description = text
+            } else {
+                lines = englishLikeParagraphs(bytes: 4_000_000)
+                description = "generated English-like text (englishLikeParagraphs, seed 1)"
+            }
+            let r = benchTokenize(tokenizer: loaded, name: tokenizer, lines: lines, text: description)
+            print(json ? String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+                  : String(format: "cpu: %@\ntokenize %@ on 1 thread: %@, %d lines, %.2f MB, %d tokens: %.2f MB/s, %.0f tokens/s (first pass, filling the word cache: %.2f MB/s)",
+                           CPUInfo.current.summary, r.tokenizer, r.text, r.lines, Double(r.bytes) / 1e6, r.tokens,
+                           r.mb_per_s, r.tokens_per_s, r.first_pass_mb_per_s))
         }
     }
 

@@ -74,10 +74,10 @@ final class ByteTokenizerTests: XCTestCase {
     func testLoadingAnUnknownModelTypeNamesFileAndType() throws {
         let directory = try makeTemporaryDirectory(for: self)
         let file = directory.appendingPathComponent("tokenizer.json")
-        try Data(#"{"model": {"type": "BPE"}, "added_tokens": []}"#.utf8).write(to: file)
+        try Data(#"{"model": {"type": "WordPiece"}, "added_tokens": []}"#.utf8).write(to: file)
         XCTAssertThrowsError(try Tokenizers.load(directory: directory)) { error in
             XCTAssertTrue("\(error)".hasPrefix(file.path + ": "), "\(error)")
-            XCTAssertTrue("\(error)".contains("\"BPE\""), "\(error)")
+            XCTAssertTrue("\(error)".contains("\"WordPiece\""), "\(error)")
         }
     }
 

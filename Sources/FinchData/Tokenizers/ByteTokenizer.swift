@@ -75,8 +75,13 @@ public struct ByteTokenizer: Tokenizer, Equatable {
     /// tokenizer's special tokens, so a checkpoint made with a different layout is rejected
     /// instead of silently mis-tokenized.
     public static func load(from directory: URL) throws -> ByteTokenizer {
-        let file = try TokenizerFile.read(from: directory)
-        let path = TokenizerFile.url(in: directory).path
+        try load(file: TokenizerFile.url(in: directory))
+    }
+
+    /// As `load(from:)`, for a tokenizer.json file of any name.
+    public static func load(file url: URL) throws -> ByteTokenizer {
+        let file = try TokenizerFile.read(file: url)
+        let path = url.path
         guard file.model.type == modelType else {
             throw DataError(source: path, reason: "model.type is \"\(file.model.type)\", expected \"\(modelType)\"")
         }

@@ -2,11 +2,10 @@ import Foundation
 
 /// Turns text into token ids and back.
 ///
-/// The shape follows what a Hugging Face `tokenizer.json` provides, so a BPE tokenizer
-/// read from such a file can implement this protocol later without changing callers:
-/// `encode`/`decode` map to the model's pre-tokenizer + merges and its decoder, the
-/// special ids come from `added_tokens`, and `tokenID(forSpecial:)` looks a token up by its
-/// content (for example `"<|user|>"`).
+/// The shape follows what a Hugging Face `tokenizer.json` provides, and `HuggingFaceTokenizer`
+/// implements it for such files (`ByteTokenizer` for Finch's own): `encode`/`decode` map to
+/// the pre-tokenizer + merges and the decoder, the special ids come from `added_tokens`, and
+/// `tokenID(forSpecial:)` looks a token up by its content (for example `"<|user|>"`).
 ///
 /// `encode` must never produce special tokens from ordinary text: specials are inserted
 /// only by the chat template, so text inside a user's data cannot forge a turn boundary.

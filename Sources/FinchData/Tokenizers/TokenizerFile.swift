@@ -45,7 +45,10 @@ struct TokenizerFile: Codable, Equatable {
     }
 
     static func read(from directory: URL) throws -> TokenizerFile {
-        let url = url(in: directory)
+        try read(file: url(in: directory))
+    }
+
+    static func read(file url: URL) throws -> TokenizerFile {
         let data: Data
         do {
             data = try Data(contentsOf: url)

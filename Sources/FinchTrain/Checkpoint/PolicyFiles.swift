@@ -3,7 +3,8 @@ import FinchModel
 import Foundation
 
 /// The files beside the weights that make a checkpoint directory a loadable model:
-/// Hugging Face's `config.json` and the tokenizer's `tokenizer.json`.
+/// Hugging Face's `config.json` and the tokenizer's files (`tokenizer.json`, and the
+/// `tokenizer_config.json` a Hugging Face tokenizer came with).
 public enum PolicyFiles {
     public static func modelConfigJSON(_ config: ModelConfig) throws -> Data {
         let encoder = JSONEncoder()
@@ -11,13 +12,15 @@ public enum PolicyFiles {
         return try encoder.encode(config)
     }
 
-    /// tokenizer.json as the tokenizer writes it, so the checkpoint loads with its own tokenizer.
-    public static func tokenizerJSON(_ tokenizer: any Tokenizer) throws -> Data {
+    /// Every file the tokenizer saves, by name, so the checkpoint loads with its own tokenizer.
+    public static func tokenizerFiles(_ tokenizer: any Tokenizer) throws -> [(name: String, contents: Data)] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("finch-tokenizer-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try tokenizer.save(to: dir)
-        return try Data(contentsOf: dir.appendingPathComponent("tokenizer.json"))
+        return try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().map { name in
+            (name, try Data(contentsOf: dir.appendingPathComponent(name)))
+        }
     }
 
     /// Checks that a checkpoint's config.json describes `expected`, naming the file if not.
