@@ -145,7 +145,7 @@ public func evaluateTask(model: Transformer, tokenizer: any Tokenizer, task: any
     var examples: [TaskEvalExample] = []
     var outcomes = ProblemOutcomes(greedyCorrect: Array(repeating: 0, count: problems.count), sampledCorrect: [])
 
-    let greedy = try decode(model: model, tokenizer: tokenizer, task: task, problems: problems, prompts: prompts,
+    let greedy = try decode(model: model, template: template, task: task, problems: problems, prompts: prompts,
                             answersPerProblem: 1, sampling: .greedy, options: options)
     for answer in greedy {
         if answer.verdict.correct {
@@ -162,7 +162,7 @@ public func evaluateTask(model: Transformer, tokenizer: any Tokenizer, task: any
     }
 
     if options.samples > 0 {
-        let sampled = try decode(model: model, tokenizer: tokenizer, task: task, problems: problems, prompts: prompts,
+        let sampled = try decode(model: model, template: template, task: task, problems: problems, prompts: prompts,
                                  answersPerProblem: options.samples,
                                  sampling: SamplingParams(temperature: options.temperature), options: options)
         var correctPerProblem: [Int: Int] = [:]
@@ -200,18 +200,19 @@ private struct ScoredAnswer {
 }
 
 /// `answersPerProblem` answers to every problem, decoded `options.batchSize` at a time.
-private func decode(model: Transformer, tokenizer: any Tokenizer, task: any VerifiableTask,
+private func decode(model: Transformer, template: ChatTemplate, task: any VerifiableTask,
                     problems: ArraySlice<TaskInstance>, prompts: [Int: [Int32]], answersPerProblem: Int,
                     sampling: SamplingParams, options: TaskEvalOptions) throws -> [ScoredAnswer] {
     let rows = problems.indices.flatMap { index in (0..<answersPerProblem).map { (problem: index, sample: $0) } }
+    let tokenizer = template.tokenizer
     var answers: [ScoredAnswer] = []
     for start in stride(from: 0, to: rows.count, by: options.batchSize) {
         let batch = rows[start..<min(rows.count, start + options.batchSize)]
         let outputs = generate(model: model, prompts: batch.map { prompts[$0.problem]! },
-                               maxNewTokens: options.maxNewTokens, sampling: sampling, stopTokens: [tokenizer.eosID],
+                               maxNewTokens: options.maxNewTokens, sampling: sampling, stopTokens: template.stopTokens,
                                seeds: batch.map { answerSeed(base: options.seed, problem: $0.problem, sample: $0.sample) })
         for (row, output) in zip(batch, outputs) {
-            let text = tokenizer.decode(output.tokens.filter { $0 != tokenizer.eosID })
+            let text = tokenizer.decode(output.tokens.filter { !template.stopTokens.contains($0) })
             answers.append(ScoredAnswer(problem: row.problem, text: text, truncated: output.finish == .length,
                                         verdict: try task.score(problems[row.problem], completion: text)))
         }

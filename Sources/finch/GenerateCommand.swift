@@ -9,7 +9,7 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Generate a completion from a checkpoint.")
 
     @Option(help: "Checkpoint directory (config.json, model.safetensors, tokenizer.json).") var checkpoint: String
-    @Option(help: "Prompt text; the chat template's prompt part is applied.") var prompt: String
+    @Option(help: "Prompt text; the chat template's prompt part is applied (the checkpoint's tokenizer_config.json template, or Finch's).") var prompt: String
     @Option(help: "Maximum new tokens.") var maxNewTokens = 128
     @Option(help: "Sampling temperature (0 = greedy).") var temperature: Float = 0
     @Option(help: "Top-k (0 = off).") var topK = 0
@@ -38,14 +38,14 @@ struct Generate: ParsableCommand {
         let outputs = FinchModel.generate(
             model: policy.model, prompts: Array(repeating: tokens, count: samples), maxNewTokens: maxNewTokens,
             sampling: SamplingParams(temperature: temperature, topK: topK, topP: topP),
-            stopTokens: [policy.tokenizer.eosID], seeds: (0..<samples).map { seed + UInt64($0) })
-        let eos = policy.tokenizer.eosID
+            stopTokens: template.stopTokens, seeds: (0..<samples).map { seed + UInt64($0) })
+        let stops = template.stopTokens
         let scores = try rewardModel.map { dir in
-            try RewardModel(directory: URL(fileURLWithPath: dir)).scores(outputs.map { tokens + $0.tokens.filter { $0 != eos } + [eos] })
+            try RewardModel(directory: URL(fileURLWithPath: dir)).scores(outputs.map { tokens + $0.tokens.filter { !stops.contains($0) } + [template.endOfTurnID] })
         }
         for (i, out) in outputs.enumerated() {
             if bestOf != nil, let scores, scores[i] != scores.max() { continue }
-            let text = policy.tokenizer.decode(out.tokens.filter { $0 != eos })
+            let text = policy.tokenizer.decode(out.tokens.filter { !stops.contains($0) })
             let score = scores.map { String(format: "[reward %.3f] ", $0[i]) } ?? ""
             print(samples > 1 || scores != nil ? "[\(out.finish.rawValue)] \(score)\(text)" : text)
             if bestOf != nil { break }

@@ -1,4 +1,5 @@
 import Foundation
+import FinchTestSupport
 import XCTest
 @testable import FinchData
 
@@ -9,7 +10,7 @@ final class ChatTemplateTests: XCTestCase {
 
     func testPromptCompletionMasksOnlyCompletionAndEOS() throws {
         let template = try ChatTemplate(tokenizer: tokenizer)
-        let (tokens, mask) = template.render(.promptCompletion(prompt: "ab", completion: "c"))
+        let (tokens, mask) = try template.render(.promptCompletion(prompt: "ab", completion: "c"))
         XCTAssertEqual(tokens, [256, byte("a"), byte("b"), byte("c"), 257])
         XCTAssertEqual(mask, [0, 0, 0, 1, 1])
     }
@@ -23,7 +24,7 @@ final class ChatTemplateTests: XCTestCase {
             ChatMessage(role: .user, content: "v"),
             ChatMessage(role: .assistant, content: "bc"),
         ])
-        let (tokens, mask) = template.render(record)
+        let (tokens, mask) = try template.render(record)
         XCTAssertEqual(tokens, [256, 261, byte("s"), 259, byte("u"), 260, byte("a"), 257,
                                 259, byte("v"), 260, byte("b"), byte("c"), 257])
         XCTAssertEqual(mask, [0, 0, 0, 0, 0, 0, 1, 1,
@@ -32,12 +33,12 @@ final class ChatTemplateTests: XCTestCase {
 
     func testInferencePromptsMatchTheTrainingLayout() throws {
         let template = try ChatTemplate(tokenizer: tokenizer)
-        let single = template.render(.promptCompletion(prompt: "2+2=", completion: "4")).tokens
+        let single = try template.render(.promptCompletion(prompt: "2+2=", completion: "4")).tokens
         XCTAssertEqual(template.promptTokens(for: "2+2="), Array(single.prefix(5)))
 
         let history = [ChatMessage(role: .user, content: "hi"), ChatMessage(role: .assistant, content: "yo"),
                        ChatMessage(role: .user, content: "bye")]
-        let full = template.render(.chat(history + [ChatMessage(role: .assistant, content: "ciao")])).tokens
+        let full = try template.render(.chat(history + [ChatMessage(role: .assistant, content: "ciao")])).tokens
         let prompt = template.promptTokens(for: history)
         XCTAssertEqual(prompt, Array(full.prefix(prompt.count)))
         XCTAssertEqual(prompt.last, 260, "the prompt ends by opening the assistant's turn")
@@ -54,8 +55,75 @@ final class ChatTemplateTests: XCTestCase {
             func tokenID(forSpecial name: String) -> Int32? { nil }
             func save(to directory: URL) throws {}
         }
-        XCTAssertThrowsError(try ChatTemplate(tokenizer: MarkerlessTokenizer())) { error in
+        XCTAssertThrowsError(try ChatTemplate(tokenizer: MarkerlessTokenizer(), format: .finch)) { error in
             XCTAssertTrue("\(error)".contains("<|system|>"), "\(error)")
+        }
+    }
+}
+
+/// ChatML and Llama 3 against `apply_chat_template` (Tests/Fixtures/byom/chat-templates.json, made
+/// by scripts/make-byom-golden.py with the qwen2-style and llama3-style tokenizers).
+final class HuggingFaceChatTemplateTests: XCTestCase {
+    private struct Golden: Decodable {
+        struct Conversation: Decodable {
+            struct Message: Decodable { let role: String, content: String }
+            let messages: [Message]
+            let ids: [Int32]
+            let prompt_ids: [Int32]
+        }
+        struct Format: Decodable { let tokenizer: String, conversations: [Conversation] }
+    }
+
+    func testRenderingsAreApplyChatTemplatesIdsAndMaskExactlyTheAnswers() throws {
+        let golden = try JSONDecoder().decode([String: Golden.Format].self,
+                                              from: Data(contentsOf: goldenFixture("byom/chat-templates.json")))
+        var checked = 0
+        for (name, entry) in golden.sorted(by: { $0.key < $1.key }) {
+            let format = try XCTUnwrap(ChatFormat(rawValue: name))
+            let tokenizer = try HuggingFaceTokenizer(contentsOf: goldenFixture(entry.tokenizer).appendingPathComponent("tokenizer.json"))
+            let template = try ChatTemplate(tokenizer: tokenizer, format: format)
+            for conversation in entry.conversations {
+                let messages = conversation.messages.map { ChatMessage(role: ChatRole(rawValue: $0.role)!, content: $0.content) }
+                let (tokens, mask) = try template.render(.chat(messages))
+                let forging = messages.contains { m in format.requiredSpecials.contains { m.content.contains($0) } }
+                if forging {
+                    // The one intended difference: apply_chat_template's text matches a special token
+                    // typed inside a message (a forged turn); Finch encodes it as the text it is.
+                    let opener = tokenizer.tokenID(forSpecial: format.requiredSpecials[0])!
+                    XCTAssertEqual(tokens.filter { $0 == opener }.count, messages.count, "\(name): one turn opener per message")
+                    XCTAssertGreaterThan(conversation.ids.filter { $0 == opener }.count, messages.count, "the fixture should show the forgery")
+                } else {
+                    XCTAssertEqual(tokens, conversation.ids, "\(name): \(conversation.messages.map(\.content))")
+                    XCTAssertEqual(template.promptTokens(for: Array(messages.dropLast())), conversation.prompt_ids, "\(name) prompt")
+                }
+                // Trained: each assistant content and its end of turn, nothing else.
+                let trained = zip(tokens, mask).filter { $0.1 == 1 }.map(\.0)
+                let answers = messages.filter { $0.role == .assistant }.flatMap { message -> [Int32] in
+                    let content = format == .llama3 ? message.content.trimmingCharacters(in: .whitespacesAndNewlines) : message.content
+                    return tokenizer.encode(content) + [template.endOfTurnID]
+                }
+                XCTAssertEqual(trained, answers, "\(name): the mask must cover exactly the answers")
+                checked += 1
+            }
+        }
+        print("chat templates: \(checked) conversations rendered as apply_chat_template does")
+        XCTAssertEqual(checked, 6)
+    }
+
+    func testFormatIsDetectedFromTokenizerConfigAndChatRecordsNeedOne() throws {
+        let qwen = try HuggingFaceTokenizer(contentsOf: goldenFixture("byom/qwen2/tokenizer.json"))
+        XCTAssertEqual(ChatFormat.detect(for: qwen), .chatml)
+        XCTAssertEqual(try ChatTemplate(tokenizer: qwen).stopTokens, [3002, 3000], "im_end and generation_config's eos ids")
+        let gpt2 = try HuggingFaceTokenizer(contentsOf: goldenFixture("byom/gpt2/tokenizer.json"))
+        XCTAssertEqual(ChatFormat.detect(for: gpt2), .none)
+        XCTAssertEqual(ChatFormat.detect(for: ByteTokenizer()), .finch)
+        let plain = try ChatTemplate(tokenizer: gpt2)
+        XCTAssertEqual(try plain.render(.promptCompletion(prompt: "a", completion: "b")).tokens, gpt2.encode("a") + gpt2.encode("b") + [50256])
+        XCTAssertThrowsError(try plain.render(.chat([ChatMessage(role: .user, content: "hi")]))) { error in
+            XCTAssertTrue("\(error)".contains("data.chat_template"), "\(error)")
+        }
+        XCTAssertThrowsError(try ChatTemplate(tokenizer: gpt2, format: .chatml)) { error in
+            XCTAssertTrue("\(error)".contains("<|im_start|>"), "\(error)")
         }
     }
 }

@@ -34,7 +34,7 @@ final class SFTDatasetTests: XCTestCase {
         let dataset = try SFTDataset(contentsOf: url, tokenizer: tokenizer, maxLength: 64)
         XCTAssertEqual(dataset.examples.count, 2)
         let template = try ChatTemplate(tokenizer: tokenizer)
-        let expected = template.render(.promptCompletion(prompt: "1+1=", completion: "2"))
+        let expected = try template.render(.promptCompletion(prompt: "1+1=", completion: "2"))
         XCTAssertEqual(dataset.examples[0], SFTExample(tokens: expected.tokens, lossMask: expected.lossMask))
         XCTAssertEqual(dataset.examples[1].tokens.last, tokenizer.eosID)
         XCTAssertEqual(dataset.examples[1].lossMask.reduce(0, +), 3, "\"yo\" and its <|eos|>")

@@ -116,7 +116,7 @@ final class AdditionTaskTests: XCTestCase {
         let template = try ChatTemplate(tokenizer: tokenizer)
         let dataset = try SFTDataset(contentsOf: trainURL, tokenizer: tokenizer, maxLength: 128)
         XCTAssertEqual(dataset.examples.map(\.tokens),
-                       train.map { template.render(.promptCompletion(prompt: $0.prompt, completion: $0.completion)).tokens })
+                       try train.map { try template.render(.promptCompletion(prompt: $0.prompt, completion: $0.completion)).tokens })
 
         let evalLines = try String(contentsOf: evalURL, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(evalLines.count, 5)

@@ -9,7 +9,7 @@ extension PreferenceDataset {
     static func trainAndEval(_ data: DataSection, policy: LoadedPolicy) throws -> (train: PreferenceDataset, eval: PreferenceDataset?) {
         let maxLength = min(data.maxLength, policy.model.config.maxPositions)
         func load(_ path: String) throws -> PreferenceDataset {
-            try PreferenceDataset(contentsOf: URL(fileURLWithPath: path), tokenizer: policy.tokenizer, maxLength: maxLength,
+            try PreferenceDataset(contentsOf: URL(fileURLWithPath: path), tokenizer: policy.tokenizer, chatFormat: data.chatFormat, maxLength: maxLength,
                                   dropOverlong: data.dropOverlong)
         }
         return (try load(data.train), try data.eval.map(load))

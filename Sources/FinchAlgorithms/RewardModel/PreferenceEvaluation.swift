@@ -62,13 +62,13 @@ public func evaluatePreferences(model: Transformer, tokenizer: any Tokenizer, ta
         let batch = Array(rows[start..<min(rows.count, start + batchSize)])
         let prompts = batch.map { template.promptTokens(for: problems[$0.problem].prompt) }
         let outputs = generate(model: model, prompts: prompts, maxNewTokens: maxNewTokens, sampling: SamplingParams(temperature: temperature),
-                               stopTokens: [tokenizer.eosID], seeds: batch.map { answerSeed(base: seed, problem: $0.problem, sample: $0.draw) })
+                               stopTokens: template.stopTokens, seeds: batch.map { answerSeed(base: seed, problem: $0.problem, sample: $0.draw) })
         for (prompt, out) in zip(prompts, outputs) {
             answers.append((prompt, out.tokens, out.logprobs.reduce(0) { $0 + Double($1) }))
         }
     }
     let rm = rewardModel.map { rm in
-        rm.scores(answers.map { Array(($0.prompt + $0.completion.filter { $0 != tokenizer.eosID } + [tokenizer.eosID]).prefix(rm.model.config.maxPositions)) },
+        rm.scores(answers.map { Array(($0.prompt + $0.completion.filter { !template.stopTokens.contains($0) } + [template.endOfTurnID]).prefix(rm.model.config.maxPositions)) },
                   batchSize: batchSize)
     }
     let referenceLogprobs = reference.map { sequenceLogProbs(model: $0, sequences: answers.map { ($0.prompt, $0.completion) }, batchSize: batchSize) }
@@ -82,7 +82,7 @@ public func evaluatePreferences(model: Transformer, tokenizer: any Tokenizer, ta
         }
         var truth = 0.0, right = 0.0, rmSum = 0.0, klSum = 0.0
         for i in kept {
-            let text = tokenizer.decode(answers[i].completion.filter { $0 != tokenizer.eosID })
+            let text = tokenizer.decode(answers[i].completion.filter { !template.stopTokens.contains($0) })
             let verdict = try task.score(problems[p], completion: text)
             truth += verdict.reward
             right += verdict.correct ? 1 : 0

@@ -28,7 +28,8 @@ public struct SFTEvalResult: Sendable {
     }
 }
 
-public func evaluateSFT(model: Transformer, tokenizer: any Tokenizer, examples: [SFTExample],
+/// `stopTokens`: where a generation ends (the chat template's); the reference span ends with one.
+public func evaluateSFT(model: Transformer, tokenizer: any Tokenizer, stopTokens: Set<Int32>, examples: [SFTExample],
                         batchSize: Int, maxLength: Int) -> SFTEvalResult {
     guard !examples.isEmpty else { return SFTEvalResult(lossSum: 0, weightSum: 0, matches: 0, examples: 0, samples: []) }
     let pass = TrainingPass(model: model)
@@ -48,7 +49,7 @@ public func evaluateSFT(model: Transformer, tokenizer: any Tokenizer, examples: 
         let references = zip(chunk, split).map { Array($0.tokens[$1...]) }
         let longest = references.map(\.count).max() ?? 1
         let outputs = generate(model: model, prompts: prompts, maxNewTokens: longest + 4, sampling: .greedy,
-                               stopTokens: [tokenizer.eosID], seeds: Array(repeating: 0, count: chunk.count))
+                               stopTokens: stopTokens, seeds: Array(repeating: 0, count: chunk.count))
         for i in 0..<chunk.count {
             if outputs[i].tokens == references[i] { matches += 1 }
             if samples.count < 3 {

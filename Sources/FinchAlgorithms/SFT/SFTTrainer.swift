@@ -43,7 +43,7 @@ public final class SFTTrainer {
         let policy = try TrainingRun<SFTSection, SampleStreamState>.loadPolicy(config)
         let maxLength = min(config.data.maxLength, policy.model.config.maxPositions)
         func dataset(_ path: String) throws -> SFTDataset {
-            try SFTDataset(contentsOf: URL(fileURLWithPath: path), tokenizer: policy.tokenizer, maxLength: maxLength,
+            try SFTDataset(contentsOf: URL(fileURLWithPath: path), tokenizer: policy.tokenizer, chatFormat: config.data.chatFormat, maxLength: maxLength,
                            dropOverlong: config.data.dropOverlong)
         }
         train = try dataset(config.data.train)
@@ -120,7 +120,8 @@ public final class SFTTrainer {
         guard let eval else { return nil }
         let examples = Array(eval.examples.prefix(config.train.evalSamples))
         let mine = world.share(of: examples.count).map { examples[$0] }
-        let local = evaluateSFT(model: model, tokenizer: tokenizer, examples: mine,
+        let stops = try ChatTemplate(tokenizer: tokenizer, format: config.data.chatFormat).stopTokens
+        let local = evaluateSFT(model: model, tokenizer: tokenizer, stopTokens: stops, examples: mine,
                                 batchSize: max(config.train.batchSize, 32), maxLength: config.data.maxLength)
         let r = local.with(sums: try world.sum(local.sums))
         run.log(String(format: "eval step %d | loss %.4f | exact match %.1f%% (%d examples)",

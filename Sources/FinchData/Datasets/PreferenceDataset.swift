@@ -30,24 +30,26 @@ public struct PreferenceDataset: Sendable {
     /// How many answers lost tokens to `maxLength`.
     public let truncatedCount: Int
 
-    public init(contentsOf url: URL, tokenizer: any Tokenizer, maxLength: Int, dropOverlong: Bool = false) throws {
+    public init(contentsOf url: URL, tokenizer: any Tokenizer, chatFormat: ChatFormat? = nil, maxLength: Int,
+                dropOverlong: Bool = false) throws {
         let records = try readJSONLines(url).map { number, line in
             (number, try PreferenceRecord.parse(jsonLine: line, source: url.path, line: number))
         }
-        try self.init(numbered: records, source: url.path, tokenizer: tokenizer, maxLength: maxLength, dropOverlong: dropOverlong)
+        try self.init(numbered: records, source: url.path, template: try ChatTemplate(tokenizer: tokenizer, format: chatFormat),
+                      maxLength: maxLength, dropOverlong: dropOverlong)
     }
 
     public init(records: [PreferenceRecord], source: String = "in-memory records", tokenizer: any Tokenizer,
                 maxLength: Int, dropOverlong: Bool = false) throws {
         try self.init(numbered: records.enumerated().map { ($0.offset + 1, $0.element) }, source: source,
-                      tokenizer: tokenizer, maxLength: maxLength, dropOverlong: dropOverlong)
+                      template: try ChatTemplate(tokenizer: tokenizer), maxLength: maxLength, dropOverlong: dropOverlong)
     }
 
-    private init(numbered: [(Int, PreferenceRecord)], source: String, tokenizer: any Tokenizer, maxLength: Int,
+    private init(numbered: [(Int, PreferenceRecord)], source: String, template: ChatTemplate, maxLength: Int,
                  dropOverlong: Bool) throws {
         guard maxLength >= 2 else { throw DataError(source: source, reason: "maxLength is \(maxLength), must be at least 2") }
         guard !numbered.isEmpty else { throw DataError(source: source, reason: "contains no records") }
-        let template = try ChatTemplate(tokenizer: tokenizer)
+        let tokenizer = template.tokenizer
         var groups: [PreferenceGroup] = [], dropped = 0, truncated = 0
         for (line, record) in numbered {
             func fail(_ reason: String) -> DataError { DataError(source: source, line: line, reason: reason) }
@@ -78,7 +80,7 @@ public struct PreferenceDataset: Sendable {
                     }
                     content = only.content
                 }
-                let answer = tokenizer.encode(content) + [tokenizer.eosID]
+                let answer = tokenizer.encode(content) + [template.endOfTurnID]
                 let tokens = promptTokens + answer
                 if tokens.count > maxLength { truncated += 1 }
                 let mask = [Float](repeating: 0, count: promptTokens.count) + [Float](repeating: 1, count: answer.count)

@@ -33,36 +33,39 @@ public struct SFTDataset: Sendable {
     public let droppedOverlongCount: Int
 
     /// Loads and tokenizes a JSONL file.
-    public init(contentsOf url: URL, tokenizer: any Tokenizer, maxLength: Int, dropOverlong: Bool = false) throws {
+    public init(contentsOf url: URL, tokenizer: any Tokenizer, chatFormat: ChatFormat? = nil, maxLength: Int,
+                dropOverlong: Bool = false) throws {
         let source = url.path
         let numberedRecords = try readJSONLines(url).map { number, line in
             (line: number, record: try SFTRecord.parse(jsonLine: line, source: source, line: number))
         }
-        try self.init(numberedRecords: numberedRecords, source: source, tokenizer: tokenizer,
+        try self.init(numberedRecords: numberedRecords, source: source, template: try ChatTemplate(tokenizer: tokenizer, format: chatFormat),
                       maxLength: maxLength, dropOverlong: dropOverlong)
     }
 
     /// Tokenizes records built in memory; errors name `source` and the 1-based record number.
     public init(records: [SFTRecord], source: String = "in-memory records", tokenizer: any Tokenizer,
-                maxLength: Int, dropOverlong: Bool = false) throws {
+                chatFormat: ChatFormat? = nil, maxLength: Int, dropOverlong: Bool = false) throws {
         for (index, record) in records.enumerated() {
             if let problem = record.problem { throw DataError(source: source, line: index + 1, reason: problem) }
         }
         try self.init(numberedRecords: records.enumerated().map { ($0.offset + 1, $0.element) }, source: source,
-                      tokenizer: tokenizer, maxLength: maxLength, dropOverlong: dropOverlong)
+                      template: try ChatTemplate(tokenizer: tokenizer, format: chatFormat), maxLength: maxLength, dropOverlong: dropOverlong)
     }
 
-    private init(numberedRecords: [(line: Int, record: SFTRecord)], source: String, tokenizer: any Tokenizer,
+    private init(numberedRecords: [(line: Int, record: SFTRecord)], source: String, template: ChatTemplate,
                  maxLength: Int, dropOverlong: Bool) throws {
         // Two tokens is the least that gives one (input, target) pair.
         guard maxLength >= 2 else { throw DataError(source: source, reason: "maxLength is \(maxLength), must be at least 2") }
         guard !numberedRecords.isEmpty else { throw DataError(source: source, reason: "contains no records") }
 
-        let template = try ChatTemplate(tokenizer: tokenizer)
         var examples: [SFTExample] = []
         var dropped = 0
         for (line, record) in numberedRecords {
-            let rendered = template.render(record)
+            let rendered: (tokens: [Int32], lossMask: [Float])
+            do { rendered = try template.render(record) } catch let error as DataError {
+                throw DataError(source: source, line: line, reason: error.reason)
+            }
             let keptMask = Array(rendered.lossMask.prefix(maxLength))
             guard keptMask.contains(where: { $0 > 0 }) else {
                 if dropOverlong {

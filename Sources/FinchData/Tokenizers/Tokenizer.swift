@@ -25,4 +25,15 @@ public protocol Tokenizer: Sendable {
     /// Writes `tokenizer.json` into `directory`, so a checkpoint carries its tokenizer
     /// and `Tokenizers.load(directory:)` can read it back.
     func save(to directory: URL) throws
+
+    /// The Jinja chat template of tokenizer_config.json, which `ChatFormat.detect` recognises.
+    var chatTemplateSource: String? { get }
+    /// Ids that end a generation besides the chat template's end of turn: generation_config.json's
+    /// `eos_token_id` (one or a list) in the tokenizer's directory.
+    var endOfGenerationIDs: [Int32] { get }
+}
+
+extension Tokenizer {
+    public var chatTemplateSource: String? { nil }
+    public var endOfGenerationIDs: [Int32] { [] }
 }

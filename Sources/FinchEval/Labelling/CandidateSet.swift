@@ -60,9 +60,9 @@ public func sampleCandidates(model: Transformer, tokenizer: any Tokenizer, probl
         let batch = Array(rows[start..<min(rows.count, start + batchSize)])
         let outputs = generate(model: model, prompts: batch.map { template.promptTokens(for: problems[$0.problem].prompt) },
                                maxNewTokens: maxNewTokens, sampling: SamplingParams(temperature: temperature),
-                               stopTokens: [tokenizer.eosID],
+                               stopTokens: template.stopTokens,
                                seeds: batch.map { answerSeed(base: seed, problem: firstID + $0.problem, sample: $0.sample) })
-        for (i, out) in outputs.enumerated() { texts[start + i] = tokenizer.decode(out.tokens.filter { $0 != tokenizer.eosID }) }
+        for (i, out) in outputs.enumerated() { texts[start + i] = tokenizer.decode(out.tokens.filter { !template.stopTokens.contains($0) }) }
         progress(start + batch.count, rows.count)
     }
     return problems.indices.map { p in

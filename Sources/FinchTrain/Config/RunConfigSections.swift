@@ -1,3 +1,4 @@
+import FinchData
 /// `data:` — where examples come from and how they are cut.
 public struct DataSection: ConfigSection {
     public var train = ""
@@ -5,7 +6,15 @@ public struct DataSection: ConfigSection {
     public var maxLength = 512
     public var dropOverlong = false
     public var seed: UInt64 = 0
+    public var chatTemplate = ChatTemplateChoice.auto
 
+    /// `data.chat_template`: a format, or `auto` (the tokenizer's own: `ChatFormat.detect`).
+    public enum ChatTemplateChoice: String, ConfigChoice {
+        case auto, finch, chatml, llama3, none
+    }
+
+    /// The format to render with; nil means detect it from the tokenizer.
+    public var chatFormat: ChatFormat? { ChatFormat(rawValue: chatTemplate.rawValue) }
 
     public init() {}
 
@@ -15,6 +24,7 @@ public struct DataSection: ConfigSection {
         .value("max_length", \.maxLength, .integer(atLeast: 1), "Tokens per example; longer ones are truncated (or dropped)."),
         .value("drop_overlong", \.dropOverlong, .boolean, "Skip over-long examples instead of truncating them."),
         .value("seed", \.seed, .unsignedInteger, "Seed of the sample (or prompt) order."),
+        .choice("chat_template", \.chatTemplate, "Prompt/answer layout: `finch` (byte tokenizer), `chatml` (Qwen2), `llama3`, `none` (plain text), or `auto`: the tokenizer_config.json's template, else `finch` for Finch's tokenizer and `none`."),
     ]
 }
 

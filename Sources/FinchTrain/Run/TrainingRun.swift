@@ -110,7 +110,7 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
                                          + trainable.namedTensors(optimizer.v, prefix: "exp_avg_sq.") + extraMoments,
                                      trainerState: state, runConfigYAML: config.yaml(),
                                      modelConfigJSON: try modelConfigJSON ?? PolicyFiles.modelConfigJSON(model.config),
-                                     extraFiles: try PolicyFiles.tokenizerFiles(tokenizer)
+                                     extraFiles: try PolicyFiles.tokenizerFiles(tokenizer, chatFormat: config.data.chatFormat)
                                          + (try adapterConfigFile().map { [$0] } ?? []) + extraFiles,
                                      weightsFile: trainable.weightsFile)
             log("saved \(url.path)" + note)

@@ -28,7 +28,7 @@ final class RewardModelRewardTests: XCTestCase {
 
         // The reward source scores exactly what the reward model scores, and reports the task's reward.
         let policy = try LoadedPolicy(section: config.model)
-        let source = try RewardModelReward(directory: rmDir, task: DigitsTask(), tokenizer: policy.tokenizer, batchSize: 2)
+        let source = try RewardModelReward(directory: rmDir, task: DigitsTask(), template: try ChatTemplate(tokenizer: policy.tokenizer), batchSize: 2)
         let problem = try DigitsTask().split(count: 1, evalCount: 0, seed: 5).train[0]
         let instance = DigitsTask().instance(of: problem)
         let prompt = try ChatTemplate(tokenizer: policy.tokenizer).promptTokens(for: instance.prompt)

@@ -50,13 +50,14 @@ public final class RLTrainer {
         let task = try task ?? Self.catalogTask(section)
         let policy = try TrainingRun<RLSection, RLTrainerState>.loadPolicy(config)
         model = policy.model
-        let stream = try PromptStream(file: config.data.train, task: task, template: try ChatTemplate(tokenizer: policy.tokenizer),
+        let template = try ChatTemplate(tokenizer: policy.tokenizer, format: config.data.chatFormat)
+        let stream = try PromptStream(file: config.data.train, task: task, template: template,
                                       promptsPerBatch: section.promptsPerStep, seed: config.data.seed,
                                       maxPositions: model.config.maxPositions)
         let learned = try section.rewardModel.map {
-            try RewardModelReward(directory: URL(fileURLWithPath: $0), task: task, tokenizer: policy.tokenizer, batchSize: section.rolloutBatch)
+            try RewardModelReward(directory: URL(fileURLWithPath: $0), task: task, template: template, batchSize: section.rolloutBatch)
         }
-        let engine = RolloutEngine(model: model, tokenizer: policy.tokenizer, reward: reward ?? learned ?? TaskReward(task: task),
+        let engine = RolloutEngine(model: model, template: template, reward: reward ?? learned ?? TaskReward(task: task),
                                    section: section)
         switch groups.role {
         case .learner:

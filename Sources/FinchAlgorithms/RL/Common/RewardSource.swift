@@ -44,7 +44,7 @@ public struct TaskReward: RewardSource {
 
 /// Rewards from a trained reward model, normalised as it was saved (Ziegler's mean 0, std 1 on
 /// the reference policy's samples). The sequence scored is what the model was trained on: the
-/// prompt tokens, the answer and `<|eos|>` (also after an answer cut at `max_new_tokens`).
+/// prompt tokens, the answer and its end of turn (also after an answer cut at `max_new_tokens`).
 /// Correctness and format still come from the task's verifier, so the log can report the
 /// task's score beside the reward model's.
 public struct RewardModelReward: RewardSource {
@@ -53,10 +53,11 @@ public struct RewardModelReward: RewardSource {
     public let eosID: Int32
     public let batchSize: Int
 
-    public init(directory: URL, task: any VerifiableTask, tokenizer: any Tokenizer, batchSize: Int) throws {
+    /// `template`: the chat layout the reward model was trained with (its answers end with `endOfTurnID`).
+    public init(directory: URL, task: any VerifiableTask, template: ChatTemplate, batchSize: Int) throws {
         model = try RewardModel(directory: directory)
         self.task = task
-        eosID = tokenizer.eosID
+        eosID = template.endOfTurnID
         self.batchSize = batchSize
     }
 

@@ -14,12 +14,15 @@ import Foundation
 final class RolloutEngine {
     let model: Transformer
     let tokenizer: any Tokenizer
+    /// Where answers end: the chat template's end of turn and the model's end-of-generation ids.
+    let stopTokens: Set<Int32>
     let reward: any RewardSource
     let section: RLSection
 
-    init(model: Transformer, tokenizer: any Tokenizer, reward: any RewardSource, section: RLSection) {
+    init(model: Transformer, template: ChatTemplate, reward: any RewardSource, section: RLSection) {
         self.model = model
-        self.tokenizer = tokenizer
+        self.tokenizer = template.tokenizer
+        stopTokens = template.stopTokens
         self.reward = reward
         self.section = section
     }
@@ -37,10 +40,10 @@ final class RolloutEngine {
             let batch = rows[start..<min(rows.count, start + section.rolloutBatch)]
             let generations = generate(with: decoder, prompts: batch.map { prompts[$0.prompt].tokens },
                                        maxNewTokens: section.maxNewTokens, sampling: sampling,
-                                       stopTokens: [tokenizer.eosID],
+                                       stopTokens: stopTokens,
                                        seeds: batch.map { answerSeed(base: section.seed, problem: prompts[$0.prompt].global, sample: $0.sample) })
             let answers = zip(batch, generations).map { row, generation in
-                let completion = generation.tokens.filter { $0 != tokenizer.eosID }
+                let completion = generation.tokens.filter { !stopTokens.contains($0) }
                 return ScoredAnswer(problem: prompts[row.prompt].problem, promptTokens: prompts[row.prompt].tokens,
                                     completion: completion, text: tokenizer.decode(completion))
             }

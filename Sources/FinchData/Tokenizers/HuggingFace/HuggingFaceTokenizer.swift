@@ -19,6 +19,7 @@ public struct HuggingFaceTokenizer: Tokenizer {
     /// The `model.type` this tokenizer reads.
     public static let modelType = "BPE"
     public static let configFileName = "tokenizer_config.json"
+    public static let generationConfigFileName = "generation_config.json"
 
     /// The largest id (of the vocabulary or an added token) + 1.
     public let vocabSize: Int
@@ -33,6 +34,8 @@ public struct HuggingFaceTokenizer: Tokenizer {
     /// normalized one in its normalized form, as tokenizers decodes it); nil for unused ids.
     private let tokenStrings: [String?]
     private let specialIDs: [String: Int32]
+    public let chatTemplateSource: String?
+    public let endOfGenerationIDs: [Int32]
     /// tokenizer.json (and tokenizer_config.json) exactly as read, which `save(to:)` writes back.
     private let files: [(name: String, contents: Data)]
 
@@ -83,12 +86,34 @@ public struct HuggingFaceTokenizer: Tokenizer {
             config = configJSON
             files.append((Self.configFileName, configData))
         }
+        chatTemplateSource = try config.flatMap(Self.chatTemplate)
+        let generationURL = file.deletingLastPathComponent().appendingPathComponent(Self.generationConfigFileName)
+        var endIDs: [Int32] = []
+        if FileManager.default.fileExists(atPath: generationURL.path) {
+            let (generation, generationData) = try JSONValue.read(generationURL)
+            files.append((Self.generationConfigFileName, generationData))
+            if let eos = try generation.member("eos_token_id") {
+                endIDs = try (eos.value is [Any] ? eos.elements() : [eos]).map { Int32(clamping: try $0.integer()) }
+            }
+            for id in endIDs where !(0..<Int32(vocabSize)).contains(id) {
+                throw DataError(source: generationURL.path, reason: "eos_token_id \(id) is outside the vocabulary (0..<\(vocabSize))")
+            }
+        }
+        endOfGenerationIDs = endIDs
         self.files = files
         let idByContent = Dictionary(added.map { ($0.content, $0.id) }, uniquingKeysWith: { $1 })
         let vocabulary = model.vocabulary
         let roles = try SpecialTokenRoles(config: config, tokenizerSource: file.path,
                                           tokenID: { idByContent[$0] ?? vocabulary[$0] }, specialID: { specialIDs[$0] })
         (bosID, eosID, padID) = (roles.bos, roles.eos, roles.pad)
+    }
+
+    /// `chat_template` of tokenizer_config.json: a string, or a list of named templates (the "default" one).
+    private static func chatTemplate(_ config: JSONValue) throws -> String? {
+        guard let template = try config.member("chat_template") else { return nil }
+        if template.value is String { return try template.string() }
+        for named in try template.elements() where (try? named.string("name")) == "default" { return try named.string("template") }
+        return nil
     }
 
     /// The ids of `text`, with special added tokens in it encoded as ordinary text.
