@@ -5,7 +5,8 @@ The Swift tests need no Python: they read what this script commits under Tests/F
 Each `<name>/` holds a `tokenizer.json` (and a `tokenizer_config.json` where that family has one)
 and `expected.json`: for every corpus string, the ids `tokenizers` gives with special tokens left
 as text (`encode_special_tokens = True`) and matched (its default), each with `decode(ids,
-skip_special_tokens=False)`; then id lists decoded on their own (invalid byte sequences, unknown
+skip_special_tokens=False)`, and the pieces its pre-tokenizer cuts the normalized string into
+(which the ids alone can hide, when no merge crosses a boundary); then id lists decoded on their own (invalid byte sequences, unknown
 ids, random draws over the vocabulary), and the bos/eos/pad ids `transformers` reads from the
 directory. Every tokenizer is built offline (nothing comes from a model hub):
 
@@ -25,7 +26,8 @@ directory. Every tokenizer is built offline (nothing comes from a model hub):
 - custom-split: a DeepSeek-style Sequence of three Split patterns (none of the three above),
   which Finch runs through NSRegularExpression, with full-width special tokens.
 - split-behaviors: every other Split behavior (MergedWithPrevious, MergedWithNext, Contiguous,
-  Removed), a literal {"String": " "} pattern and an inverted one.
+  Removed), a literal {"String": " "} pattern and an inverted one, and ByteLevel's
+  add_prefix_space.
 
 Setup (CPU wheels from PyPI):
     python3 -m venv /tmp/hf-golden-venv
@@ -84,6 +86,7 @@ def corpus():
         "Year 2024: 1,000,000 people; 12 345 678",
         "It's, you're, we've, I'm, they'll, he'd, don't", "IT'S, YOU'RE, WE'VE, I'M, THEY'LL, HE'D, DON'T",
         "It'S mIxEd 'Re 'LL 'rE 'Ll 's 'S", "'s't're've'm'll'd", "long s: 'ſ x'ſ, ligature 'ﬆ",
+        "'Tis 'twas 'REALLY 'llama 'mOre x'ſtop o'Sullivan O'REILLY it'LLama we'Ve you'dAy",
         "naïve café résumé", "nai\u0308ve cafe\u0301 re\u0301sume\u0301", "Ångström, Øresund, Łódź, Ærøskøbing",
         "中文字符测试，你好世界！", "日本語のテキスト、カタカナとひらがな。", "한국어 텍스트입니다",
         "مرحبا بالعالم، هذا نص عربي", "שלום עולם", "Привет, мир! Ёжик", "Ελληνικά γράμματα",
@@ -244,7 +247,7 @@ def split_behaviors():
         pre_tokenizers.Split(Regex(r"[,.;:!?]+"), behavior="contiguous"),
         pre_tokenizers.Split(Regex(r"[\p{L}\p{M}]+"), behavior="merged_with_previous", invert=True),
         pre_tokenizers.Split(Regex(r"\t"), behavior="removed"),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=True, trim_offsets=True, use_regex=False),
     ]
     pre = pre_tokenizers.Sequence(splits)
     vocab, merges = train(pre, None, 600, initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
@@ -338,10 +341,13 @@ def make(name, build, merges_as):
     for text in corpus():
         ids = reference.encode(text, add_special_tokens=False).ids
         ids_with_special = matching.encode(text, add_special_tokens=False).ids
+        normalized = matching.normalizer.normalize_str(text) if matching.normalizer else text
+        pieces = [p for p, _ in matching.pre_tokenizer.pre_tokenize_str(normalized)] if matching.pre_tokenizer else None
         cases.append({"text": text,
                       "ids": ids, "decoded": matching.decode(ids, skip_special_tokens=False),
                       "ids_with_special": ids_with_special,
-                      "decoded_with_special": matching.decode(ids_with_special, skip_special_tokens=False)})
+                      "decoded_with_special": matching.decode(ids_with_special, skip_special_tokens=False),
+                      "pieces": pieces})
     auto = transformers.AutoTokenizer.from_pretrained(str(directory))
     added = matching.get_added_tokens_decoder()
     max_id = max(list(matching.get_vocab(with_added_tokens=True).values()))

@@ -51,9 +51,10 @@ struct PreTokenizer {
         self.stages = stages
     }
 
-    /// Calls `body` with each non-empty word of `piece`, in order.
+    /// Calls `body` with each non-empty word of `piece`, in order; an empty piece has none (no
+    /// stage prepends to it, as tokenizers' `prepend` leaves an empty string alone).
     func forEachWord(_ piece: TextPiece, _ body: (TextPiece) -> Void) {
-        run(stageIndex: 0, piece, body)
+        if !piece.scalars.isEmpty { run(stageIndex: 0, piece, body) }
     }
 
     private func run(stageIndex: Int, _ piece: TextPiece, _ body: (TextPiece) -> Void) {
