@@ -54,22 +54,12 @@ public struct HuggingFaceTokenizer: Tokenizer {
         decoder = try json.member("decoder").map(TokenDecoder.init)
 
         let added = try AddedToken.read(json.member("added_tokens"), vocabulary: model.vocabulary, vocabularyCount: model.vocabularyCount)
-        let forms = added.map { token in
-            guard token.normalized, let normalizer else { return Array(token.content.unicodeScalars) }
-            return Array(normalizer.normalize(Array(token.content.unicodeScalars)[...]))
-        }
-        let raw = added.indices.filter { !added[$0].normalized }
-        let normalized = added.indices.filter { added[$0].normalized }
-        pipeline = EncodingPipeline(
-            rawAddedTokens: AddedTokenMatcher(tokens: raw.map { added[$0] }, patterns: raw.map { forms[$0] }),
-            normalizer: normalizer,
-            normalizedAddedTokens: AddedTokenMatcher(tokens: normalized.map { added[$0] }, patterns: normalized.map { forms[$0] }),
-            preTokenizer: preTokenizer, model: model)
+        pipeline = EncodingPipeline(addedTokens: added, normalizer: normalizer, preTokenizer: preTokenizer, model: model)
 
         let maxID = max(model.vocabulary.values.max() ?? -1, added.map(\.id).max() ?? -1)
         var tokenStrings = [String?](repeating: nil, count: Int(maxID) + 1)
         for (token, id) in model.vocabulary { tokenStrings[Int(id)] = token }
-        for (token, form) in zip(added, forms) { tokenStrings[Int(token.id)] = String(scalars: form) }
+        for token in added { tokenStrings[Int(token.id)] = String(scalars: EncodingPipeline.form(of: token, normalizer: normalizer)) }
         self.tokenStrings = tokenStrings
         vocabSize = tokenStrings.count
         let specialIDs = Dictionary(added.filter(\.special).map { ($0.content, $0.id) }, uniquingKeysWith: { $1 })
