@@ -36,14 +36,9 @@ public struct HuggingFaceTokenizer: Tokenizer {
     /// tokenizer.json (and tokenizer_config.json) exactly as read, which `save(to:)` writes back.
     private let files: [(name: String, contents: Data)]
 
-    /// Reads `file` (a tokenizer.json, whatever its name) and the tokenizer_config.json beside it,
+    /// Reads `file` (a tokenizer.json, whatever its name; `json` is its `data` parsed, which
+    /// `Tokenizers.load` has done to read `model.type`) and the tokenizer_config.json beside it,
     /// if there is one. Errors name the file and the key at fault.
-    public init(contentsOf file: URL) throws {
-        let (json, data) = try JSONValue.read(file)
-        try self.init(json: json, data: data, file: file)
-    }
-
-    /// `json` is `data` parsed (`Tokenizers.load` has parsed it already to read `model.type`).
     init(json: JSONValue, data: Data, file: URL) throws {
         let modelJSON = try json.required("model")
         let type = try modelJSON.type()

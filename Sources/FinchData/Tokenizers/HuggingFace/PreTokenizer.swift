@@ -135,17 +135,6 @@ enum SplitBehavior: String {
     /// in order. With `invert`, the text between matches is taken as the delimiters instead.
     func split(_ piece: TextPiece, at pattern: SplitPattern, invert: Bool, _ body: (TextPiece) -> Void) {
         let text = piece.scalars
-        if self == .isolated {
-            // Matches and the gaps between them alike, so no list is needed (the common case).
-            var end = text.startIndex
-            pattern.forEachMatch(in: text) { match in
-                if end < match.lowerBound { body(piece.slice(end..<match.lowerBound)) }
-                body(piece.slice(match))
-                end = match.upperBound
-            }
-            if end < text.endIndex { body(piece.slice(end..<text.endIndex)) }
-            return
-        }
         // Every stretch of the piece, flagged whether it is a delimiter.
         var spans: [(range: Range<Int>, isDelimiter: Bool)] = []
         var end = text.startIndex
