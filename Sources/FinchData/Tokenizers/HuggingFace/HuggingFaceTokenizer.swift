@@ -14,7 +14,8 @@ import Foundation
 /// As the `Tokenizer` protocol requires, `encode(_:)` leaves special added tokens as ordinary
 /// text (tokenizers' `encode_special_tokens = True`), so data cannot forge a chat turn;
 /// `encode(_:allowingSpecialTokens: true)` matches them as tokenizers does by default.
-/// Non-special added tokens are matched either way.
+/// Non-special added tokens are matched either way. (The model's unknown token, which
+/// SentencePiece files mark special, is still what characters outside the vocabulary become.)
 public struct HuggingFaceTokenizer: Tokenizer {
     /// The `model.type` this tokenizer reads.
     public static let modelType = "BPE"
