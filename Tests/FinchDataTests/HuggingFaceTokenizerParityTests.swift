@@ -19,6 +19,8 @@ final class HuggingFaceTokenizerParityTests: XCTestCase {
             let decoded: String
             let ids_with_special: [Int32]
             let decoded_with_special: String
+            /// What tokenizers' pre-tokenizer makes of the normalized text; nil without one.
+            let pieces: [String]?
         }
         struct DecodeCase: Decodable {
             let ids: [Int32]
@@ -62,6 +64,9 @@ final class HuggingFaceTokenizerParityTests: XCTestCase {
             }
         }
 
+        let json = try JSONValue.parse(Data(contentsOf: directory.appendingPathComponent("tokenizer.json")), source: name)
+        let normalizer = try json.member("normalizer").map(TextNormalizer.init)
+        let preTokenizer = try PreTokenizer(json.member("pre_tokenizer"))
         var failures = 0
         for c in expected.cases {
             let label = "\(name): \(c.text.debugDescription.prefix(120))"
@@ -72,11 +77,23 @@ final class HuggingFaceTokenizerParityTests: XCTestCase {
             XCTAssertTrue(specialIDs.isDisjoint(with: ids), "text spelling a special token must not yield it: " + label, file: file, line: line)
             XCTAssertEqual(tokenizer.decode(c.ids), c.decoded, "decode " + label, file: file, line: line)
             XCTAssertEqual(tokenizer.decode(c.ids_with_special), c.decoded_with_special, "decode with specials " + label, file: file, line: line)
-            if ids != c.ids || idsWithSpecial != c.ids_with_special { failures += 1 }
+            var pieces: [String] = []
+            if c.pieces != nil {
+                // The pieces as words of the whole normalized text (no added tokens taken out
+                // first, as pre_tokenize_str does), byte-level mapped where tokenizers maps them.
+                let text = Array(c.text.unicodeScalars)[...]
+                preTokenizer.forEachWord(TextPiece(scalars: normalizer?.normalize(text) ?? text, startsInput: true)) { word in
+                    pieces.append(preTokenizer.isByteLevel
+                        ? String(scalars: String(scalars: word.scalars).utf8.map { ByteLevelAlphabet.scalars[Int($0)] })
+                        : String(scalars: word.scalars))
+                }
+                XCTAssertEqual(pieces, c.pieces, "pre-tokenize " + label, file: file, line: line)
+            }
+            if ids != c.ids || idsWithSpecial != c.ids_with_special || (c.pieces != nil && pieces != c.pieces) { failures += 1 }
         }
         for d in expected.decode_cases {
             XCTAssertEqual(tokenizer.decode(d.ids), d.text, "\(name): decode \(d.ids)", file: file, line: line)
         }
-        print("\(name): \(expected.cases.count) strings encoded (both modes) and decoded, \(expected.decode_cases.count) id lists decoded, against tokenizers \(expected.tokenizers); \(failures) strings differ")
+        print("\(name): \(expected.cases.count) strings encoded (both modes), decoded and pre-tokenized, \(expected.decode_cases.count) id lists decoded, against tokenizers \(expected.tokenizers); \(failures) strings differ")
     }
 }

@@ -14,13 +14,23 @@ final class EncodingPipeline: Sendable {
     private let model: BPEModel
     private let wordCaches = WordCachePool()
 
-    init(rawAddedTokens: AddedTokenMatcher, normalizer: TextNormalizer?, normalizedAddedTokens: AddedTokenMatcher,
-         preTokenizer: PreTokenizer, model: BPEModel) {
-        self.rawAddedTokens = rawAddedTokens
+    init(addedTokens: [AddedToken], normalizer: TextNormalizer?, preTokenizer: PreTokenizer, model: BPEModel) {
+        let raw = addedTokens.filter { !$0.normalized }
+        let normalized = addedTokens.filter(\.normalized)
+        rawAddedTokens = AddedTokenMatcher(tokens: raw, patterns: raw.map { Self.form(of: $0, normalizer: normalizer) })
+        normalizedAddedTokens = AddedTokenMatcher(tokens: normalized, patterns: normalized.map { Self.form(of: $0, normalizer: normalizer) })
         self.normalizer = normalizer
-        self.normalizedAddedTokens = normalizedAddedTokens
         self.preTokenizer = preTokenizer
         self.model = model
+    }
+
+    /// What an added token is matched as, and what the decoder receives for it (tokenizers'
+    /// `normalized_cache`): a normalized token's content as the normalizer rewrites it, any
+    /// other's content as it is.
+    static func form(of token: AddedToken, normalizer: TextNormalizer?) -> [Unicode.Scalar] {
+        let content = Array(token.content.unicodeScalars)
+        guard token.normalized, let normalizer else { return content }
+        return Array(normalizer.normalize(content[...]))
     }
 
     func encode(_ text: String, allowingSpecialTokens: Bool) -> [Int32] {

@@ -14,7 +14,8 @@ import Foundation
 /// As the `Tokenizer` protocol requires, `encode(_:)` leaves special added tokens as ordinary
 /// text (tokenizers' `encode_special_tokens = True`), so data cannot forge a chat turn;
 /// `encode(_:allowingSpecialTokens: true)` matches them as tokenizers does by default.
-/// Non-special added tokens are matched either way.
+/// Non-special added tokens are matched either way. (The model's unknown token, which
+/// SentencePiece files mark special, is still what characters outside the vocabulary become.)
 public struct HuggingFaceTokenizer: Tokenizer {
     /// The `model.type` this tokenizer reads.
     public static let modelType = "BPE"
@@ -39,14 +40,9 @@ public struct HuggingFaceTokenizer: Tokenizer {
     /// tokenizer.json (and tokenizer_config.json) exactly as read, which `save(to:)` writes back.
     private let files: [(name: String, contents: Data)]
 
-    /// Reads `file` (a tokenizer.json, whatever its name) and the tokenizer_config.json beside it,
+    /// Reads `file` (a tokenizer.json, whatever its name; `json` is its `data` parsed, which
+    /// `Tokenizers.load` has done to read `model.type`) and the tokenizer_config.json beside it,
     /// if there is one. Errors name the file and the key at fault.
-    public init(contentsOf file: URL) throws {
-        let (json, data) = try JSONValue.read(file)
-        try self.init(json: json, data: data, file: file)
-    }
-
-    /// `json` is `data` parsed (`Tokenizers.load` has parsed it already to read `model.type`).
     init(json: JSONValue, data: Data, file: URL) throws {
         let modelJSON = try json.required("model")
         let type = try modelJSON.type()
@@ -57,22 +53,12 @@ public struct HuggingFaceTokenizer: Tokenizer {
         decoder = try json.member("decoder").map(TokenDecoder.init)
 
         let added = try AddedToken.read(json.member("added_tokens"), vocabulary: model.vocabulary, vocabularyCount: model.vocabularyCount)
-        let forms = added.map { token in
-            guard token.normalized, let normalizer else { return Array(token.content.unicodeScalars) }
-            return Array(normalizer.normalize(Array(token.content.unicodeScalars)[...]))
-        }
-        let raw = added.indices.filter { !added[$0].normalized }
-        let normalized = added.indices.filter { added[$0].normalized }
-        pipeline = EncodingPipeline(
-            rawAddedTokens: AddedTokenMatcher(tokens: raw.map { added[$0] }, patterns: raw.map { forms[$0] }),
-            normalizer: normalizer,
-            normalizedAddedTokens: AddedTokenMatcher(tokens: normalized.map { added[$0] }, patterns: normalized.map { forms[$0] }),
-            preTokenizer: preTokenizer, model: model)
+        pipeline = EncodingPipeline(addedTokens: added, normalizer: normalizer, preTokenizer: preTokenizer, model: model)
 
         let maxID = max(model.vocabulary.values.max() ?? -1, added.map(\.id).max() ?? -1)
         var tokenStrings = [String?](repeating: nil, count: Int(maxID) + 1)
         for (token, id) in model.vocabulary { tokenStrings[Int(id)] = token }
-        for (token, form) in zip(added, forms) { tokenStrings[Int(token.id)] = String(scalars: form) }
+        for token in added { tokenStrings[Int(token.id)] = String(scalars: EncodingPipeline.form(of: token, normalizer: normalizer)) }
         self.tokenStrings = tokenStrings
         vocabSize = tokenStrings.count
         let specialIDs = Dictionary(added.filter(\.special).map { ($0.content, $0.id) }, uniquingKeysWith: { $1 })

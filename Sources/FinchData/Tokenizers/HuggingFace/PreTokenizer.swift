@@ -51,9 +51,10 @@ struct PreTokenizer {
         self.stages = stages
     }
 
-    /// Calls `body` with each non-empty word of `piece`, in order.
+    /// Calls `body` with each non-empty word of `piece`, in order; an empty piece has none (no
+    /// stage prepends to it, as tokenizers' `prepend` leaves an empty string alone).
     func forEachWord(_ piece: TextPiece, _ body: (TextPiece) -> Void) {
-        run(stageIndex: 0, piece, body)
+        if !piece.scalars.isEmpty { run(stageIndex: 0, piece, body) }
     }
 
     private func run(stageIndex: Int, _ piece: TextPiece, _ body: (TextPiece) -> Void) {
@@ -132,69 +133,49 @@ enum SplitBehavior: String {
 
     /// Calls `body` with the pieces this behavior makes of `piece` at the matches of `pattern`,
     /// in order. With `invert`, the text between matches is taken as the delimiters instead.
+    ///
+    /// NormalizedString.split's folds over the stretches of the piece (matches and the gaps
+    /// between them, each a delimiter or not), done as the matches come: `held` is the piece
+    /// not yet passed on because the next stretch may still join it.
     func split(_ piece: TextPiece, at pattern: SplitPattern, invert: Bool, _ body: (TextPiece) -> Void) {
-        let text = piece.scalars
-        if self == .isolated {
-            // Matches and the gaps between them alike, so no list is needed (the common case).
-            var end = text.startIndex
-            pattern.forEachMatch(in: text) { match in
-                if end < match.lowerBound { body(piece.slice(end..<match.lowerBound)) }
-                body(piece.slice(match))
-                end = match.upperBound
-            }
-            if end < text.endIndex { body(piece.slice(end..<text.endIndex)) }
-            return
+        var held: Range<Int>?
+        var previousIsDelimiter = false
+        func pass(_ range: Range<Int>?) {
+            if let range { body(piece.slice(range)) }
         }
-        // Every stretch of the piece, flagged whether it is a delimiter.
-        var spans: [(range: Range<Int>, isDelimiter: Bool)] = []
+        func add(_ range: Range<Int>, isDelimiter: Bool) {
+            switch self {
+            case .isolated:
+                pass(range)
+            case .removed:
+                if !isDelimiter { pass(range) }
+            case .contiguous, .mergedWithPrevious:
+                let joins = self == .contiguous ? isDelimiter == previousIsDelimiter : isDelimiter && !previousIsDelimiter
+                if joins, let start = held?.lowerBound {
+                    held = start..<range.upperBound
+                } else {
+                    pass(held)
+                    held = range
+                }
+            case .mergedWithNext:
+                // A delimiter is held until the next stretch: a non-delimiter joins it.
+                if let delimiter = held {
+                    held = nil
+                    if !isDelimiter { return pass(delimiter.lowerBound..<range.upperBound) }
+                    pass(delimiter)
+                }
+                if isDelimiter { held = range } else { pass(range) }
+            }
+            previousIsDelimiter = isDelimiter
+        }
+        let text = piece.scalars
         var end = text.startIndex
         pattern.forEachMatch(in: text) { match in
-            if end < match.lowerBound { spans.append((end..<match.lowerBound, invert)) }
-            spans.append((match, !invert))
+            if end < match.lowerBound { add(end..<match.lowerBound, isDelimiter: invert) }
+            add(match, isDelimiter: !invert)
             end = match.upperBound
         }
-        if end < text.endIndex { spans.append((end..<text.endIndex, invert)) }
-        for range in merged(spans) { body(piece.slice(range)) }
-    }
-
-    /// NormalizedString.split's folds over the flagged stretches.
-    private func merged(_ spans: [(range: Range<Int>, isDelimiter: Bool)]) -> [Range<Int>] {
-        var out: [Range<Int>] = []
-        var previousWasDelimiter = false
-        switch self {
-        case .isolated:
-            out = spans.map(\.range)
-        case .removed:
-            out = spans.filter { !$0.isDelimiter }.map(\.range)
-        case .contiguous:
-            for (index, span) in spans.enumerated() {
-                if index > 0 && span.isDelimiter == previousWasDelimiter {
-                    out[out.count - 1] = out[out.count - 1].lowerBound..<span.range.upperBound
-                } else {
-                    out.append(span.range)
-                }
-                previousWasDelimiter = span.isDelimiter
-            }
-        case .mergedWithPrevious:
-            for span in spans {
-                if span.isDelimiter && !previousWasDelimiter && !out.isEmpty {
-                    out[out.count - 1] = out[out.count - 1].lowerBound..<span.range.upperBound
-                } else {
-                    out.append(span.range)
-                }
-                previousWasDelimiter = span.isDelimiter
-            }
-        case .mergedWithNext:
-            for span in spans.reversed() {
-                if span.isDelimiter && !previousWasDelimiter && !out.isEmpty {
-                    out[out.count - 1] = span.range.lowerBound..<out[out.count - 1].upperBound
-                } else {
-                    out.append(span.range)
-                }
-                previousWasDelimiter = span.isDelimiter
-            }
-            out.reverse()
-        }
-        return out
+        if end < text.endIndex { add(end..<text.endIndex, isDelimiter: invert) }
+        pass(held)
     }
 }
