@@ -80,7 +80,7 @@ final class HuggingFaceChatTemplateTests: XCTestCase {
         var checked = 0
         for (name, entry) in golden.sorted(by: { $0.key < $1.key }) {
             let format = try XCTUnwrap(ChatFormat(rawValue: name))
-            let tokenizer = try HuggingFaceTokenizer(contentsOf: goldenFixture(entry.tokenizer).appendingPathComponent("tokenizer.json"))
+            let tokenizer = try Tokenizers.load(directory: goldenFixture(entry.tokenizer))
             let template = try ChatTemplate(tokenizer: tokenizer, format: format)
             for conversation in entry.conversations {
                 let messages = conversation.messages.map { ChatMessage(role: ChatRole(rawValue: $0.role)!, content: $0.content) }
@@ -111,10 +111,10 @@ final class HuggingFaceChatTemplateTests: XCTestCase {
     }
 
     func testFormatIsDetectedFromTokenizerConfigAndChatRecordsNeedOne() throws {
-        let qwen = try HuggingFaceTokenizer(contentsOf: goldenFixture("byom/qwen2/tokenizer.json"))
+        let qwen = try Tokenizers.load(directory: goldenFixture("byom/qwen2"))
         XCTAssertEqual(ChatFormat.detect(for: qwen), .chatml)
         XCTAssertEqual(try ChatTemplate(tokenizer: qwen).stopTokens, [3002, 3000], "im_end and generation_config's eos ids")
-        let gpt2 = try HuggingFaceTokenizer(contentsOf: goldenFixture("byom/gpt2/tokenizer.json"))
+        let gpt2 = try Tokenizers.load(directory: goldenFixture("byom/gpt2"))
         XCTAssertEqual(ChatFormat.detect(for: gpt2), .none)
         XCTAssertEqual(ChatFormat.detect(for: ByteTokenizer()), .finch)
         let plain = try ChatTemplate(tokenizer: gpt2)

@@ -36,7 +36,13 @@ public struct LoadedPolicy {
     /// (config.json, model.safetensors or its shards, tokenizer.json), or a PEFT adapter directory
     /// (adapter_config.json naming its base, adapter_model.safetensors); errors name the file at fault.
     public init(checkpoint dir: URL) throws {
-        self.init(model: try Self.model(checkpoint: dir), tokenizer: try Tokenizers.load(directory: dir))
+        let model = try Self.model(checkpoint: dir), tokenizer = try Tokenizers.load(directory: dir)
+        // An id past the embedding table would read outside it; a table larger than the
+        // tokenizer (padded to a multiple of 64, as GPT-2's 50304) is fine.
+        guard tokenizer.vocabSize <= model.config.vocabSize else {
+            throw CheckpointError(path: dir.path, reason: "tokenizer.json has \(tokenizer.vocabSize) ids but config.json's vocab_size is \(model.config.vocabSize)")
+        }
+        self.init(model: model, tokenizer: tokenizer)
     }
 
     /// The model of a checkpoint or model directory alone: config.json and the weights, which is
