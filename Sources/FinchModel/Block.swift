@@ -15,8 +15,8 @@ struct BlockActivations {
     var ln2Rstd: UnsafeMutablePointer<Float>   // [N]
     var fc: UnsafeMutablePointer<Float>        // [N, fc] (gate|up for SwiGLU)
     var act: UnsafeMutablePointer<Float>       // [N, I]
-    /// With LoRA: the layer's adapter inputs u = scale · x · Aᵀ, [slots, N, r]; nil without adapters.
-    var lora: UnsafeMutablePointer<Float>? = nil
+    /// With LoRA: what the layer's adapters keep for their backward; nil without adapters.
+    var lora: LoRAActivations? = nil
 }
 
 /// Where attention finds its keys and values.
@@ -38,7 +38,7 @@ extension Transformer {
         norm(out: a.ln1, mean: a.ln1Mean, rstd: a.ln1Rstd, inp: inp, w: w.ln1W, b: w.ln1B, N: N)
         matmulForward(out: a.qkv, inp: a.ln1, weight: p + w.qkvW, bias: w.qkvB.map { UnsafePointer(p + $0) },
                       N: N, C: d.C, OC: d.qkv, layout: d.layout)
-        lora?.forward(.attentionInput, layer: w.index, inp: a.ln1, out: a.qkv, ldOut: d.qkv, saved: a.lora!, N: N)
+        lora?.forward(.attentionInput, layer: w.index, inp: a.ln1, out: a.qkv, ldOut: d.qkv, activations: a.lora!, N: N)
         if let rope {  // q and k heads are contiguous at the start of each qkv row
             ropeApply(a.qkv, positions: positions, N: N, heads: d.nh + d.nkv, rowStride: d.qkv, table: rope)
         }
@@ -65,11 +65,11 @@ extension Transformer {
         a.res2.update(from: inp, count: N * d.C)
         matmulForward(out: a.res2, inp: a.atty, weight: p + w.projW, bias: w.projB.map { UnsafePointer(p + $0) },
                       N: N, C: d.attn, OC: d.C, layout: d.layout, accumulate: true)
-        lora?.forward(.attentionOutput, layer: w.index, inp: a.atty, out: a.res2, ldOut: d.C, saved: a.lora!, N: N)
+        lora?.forward(.attentionOutput, layer: w.index, inp: a.atty, out: a.res2, ldOut: d.C, activations: a.lora!, N: N)
         norm(out: a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, inp: a.res2, w: w.ln2W, b: w.ln2B, N: N)
         matmulForward(out: a.fc, inp: a.ln2, weight: p + w.fcW, bias: w.fcB.map { UnsafePointer(p + $0) },
                       N: N, C: d.C, OC: d.fc, layout: d.layout)
-        lora?.forward(.mlpInput, layer: w.index, inp: a.ln2, out: a.fc, ldOut: d.fc, saved: a.lora!, N: N)
+        lora?.forward(.mlpInput, layer: w.index, inp: a.ln2, out: a.fc, ldOut: d.fc, activations: a.lora!, N: N)
         if config.isGPT2 {
             geluForward(out: a.act, inp: a.fc, N: N * d.I)
         } else {
@@ -78,7 +78,7 @@ extension Transformer {
         out.update(from: a.res2, count: N * d.C)
         matmulForward(out: out, inp: a.act, weight: p + w.fcProjW, bias: w.fcProjB.map { UnsafePointer(p + $0) },
                       N: N, C: d.I, OC: d.C, layout: d.layout, accumulate: true)
-        lora?.forward(.mlpOutput, layer: w.index, inp: a.act, out: out, ldOut: d.C, saved: a.lora!, N: N)
+        lora?.forward(.mlpOutput, layer: w.index, inp: a.act, out: out, ldOut: d.C, activations: a.lora!, N: N)
     }
 
     /// Backward of a training-mode block. `dres` [N, C] holds d(out) on entry and d(inp) on exit;
@@ -94,7 +94,7 @@ extension Transformer {
         parallelZero(s.dact, N * d.I)
         matmulBackward(dinp: s.dact, dweight: g(w.fcProjW), dbias: g(w.fcProjB), dout: dres,
                        inp: a.act, weight: p + w.fcProjW, N: N, C: d.I, OC: d.C, layout: d.layout)
-        lora?.backward(.mlpOutput, layer: w.index, inp: a.act, dout: dres, ldOut: d.C, dinp: s.dact, saved: a.lora!, du: s.dlora, N: N)
+        lora?.backward(.mlpOutput, layer: w.index, inp: a.act, dout: dres, ldOut: d.C, dinp: s.dact, activations: a.lora!, scratch: s.loraScratch, N: N)
         parallelZero(s.dfc, N * d.fc)
         if config.isGPT2 {
             geluBackward(dinp: s.dfc, inp: a.fc, dout: s.dact, N: N * d.I)
@@ -104,14 +104,14 @@ extension Transformer {
         parallelZero(s.dln, N * d.C)
         matmulBackward(dinp: s.dln, dweight: g(w.fcW), dbias: g(w.fcB), dout: s.dfc,
                        inp: a.ln2, weight: p + w.fcW, N: N, C: d.C, OC: d.fc, layout: d.layout)
-        lora?.backward(.mlpInput, layer: w.index, inp: a.ln2, dout: s.dfc, ldOut: d.fc, dinp: s.dln, saved: a.lora!, du: s.dlora, N: N)
+        lora?.backward(.mlpInput, layer: w.index, inp: a.ln2, dout: s.dfc, ldOut: d.fc, dinp: s.dln, activations: a.lora!, scratch: s.loraScratch, N: N)
         normBackward(dinp: dres, dout: s.dln, inp: a.res2, mean: a.ln2Mean, rstd: a.ln2Rstd,
                      w: w.ln2W, b: w.ln2B, N: N)
         // Attention: res2 = inp + atty · Wo
         parallelZero(s.datty, N * d.attn)
         matmulBackward(dinp: s.datty, dweight: g(w.projW), dbias: g(w.projB), dout: dres,
                        inp: a.atty, weight: p + w.projW, N: N, C: d.attn, OC: d.C, layout: d.layout)
-        lora?.backward(.attentionOutput, layer: w.index, inp: a.atty, dout: dres, ldOut: d.C, dinp: s.datty, saved: a.lora!, du: s.dlora, N: N)
+        lora?.backward(.attentionOutput, layer: w.index, inp: a.atty, dout: dres, ldOut: d.C, dinp: s.datty, activations: a.lora!, scratch: s.loraScratch, N: N)
         parallelZero(s.dqkv, N * d.qkv)
         let shape = AttentionShape.fused(batch: B, seqLen: T, numHeads: d.nh, numKVHeads: d.nkv, headDim: d.hd)
         let kOff = d.attn, vOff = d.attn + d.nkv * d.hd
@@ -124,7 +124,7 @@ extension Transformer {
         parallelZero(s.dln, N * d.C)
         matmulBackward(dinp: s.dln, dweight: g(w.qkvW), dbias: g(w.qkvB), dout: s.dqkv,
                        inp: a.ln1, weight: p + w.qkvW, N: N, C: d.C, OC: d.qkv, layout: d.layout)
-        lora?.backward(.attentionInput, layer: w.index, inp: a.ln1, dout: s.dqkv, ldOut: d.qkv, dinp: s.dln, saved: a.lora!, du: s.dlora, N: N)
+        lora?.backward(.attentionInput, layer: w.index, inp: a.ln1, dout: s.dqkv, ldOut: d.qkv, dinp: s.dln, activations: a.lora!, scratch: s.loraScratch, N: N)
         normBackward(dinp: dres, dout: s.dln, inp: inp, mean: a.ln1Mean, rstd: a.ln1Rstd,
                      w: w.ln1W, b: w.ln1B, N: N)
     }

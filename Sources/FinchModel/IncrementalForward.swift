@@ -89,7 +89,7 @@ public final class IncrementalForward {
         for s in sizes { ptrs.append(scratch!.pointer + o); o += s }
         let a = BlockActivations(ln1: ptrs[0], ln1Mean: ptrs[1], ln1Rstd: ptrs[2], qkv: ptrs[3], probs: ptrs[4],
                                  atty: ptrs[5], res2: ptrs[6], ln2: ptrs[7], ln2Mean: ptrs[8], ln2Rstd: ptrs[9],
-                                 fc: ptrs[10], act: ptrs[11], lora: ptrs[16])
+                                 fc: ptrs[10], act: ptrs[11], lora: LoRAActivations(saved: ptrs[16]))
         return (a, ptrs[12], ptrs[13], ptrs[14], ptrs[15])
     }
 }

@@ -9,10 +9,12 @@ final class ActivationStore {
     private let perLayer: Int
     /// [N], t within each row unless the caller gave positions (packed rows)
     var positions: [Int32]
+    /// The LoRA dropout seed of the forward these activations are from (nil: no dropout).
+    var dropoutSeed: UInt64?
 
     /// `reusing` a previous store's memory when it is large enough: RL micro-batches change shape
     /// every call, and fresh allocations cost page faults on every pass.
-    /// `loraWidth`: floats per token a layer's adapters save (slots · r; 0 without LoRA).
+    /// `loraWidth`: floats per token a layer's adapters save (`LoRAAdapters.savedPerToken`; 0 without LoRA).
     init(dims d: ModelDims, B: Int, T: Int, loraWidth: Int = 0, reusing previous: ActivationStore? = nil) {
         self.B = B; self.T = T
         let N = B * T
@@ -44,7 +46,7 @@ final class ActivationStore {
                          qkv: at("qkv", layer: l), probs: at("probs", layer: l), atty: at("atty", layer: l),
                          res2: at("res2", layer: l), ln2: at("ln2", layer: l), ln2Mean: at("ln2Mean", layer: l),
                          ln2Rstd: at("ln2Rstd", layer: l), fc: at("fc", layer: l), act: at("act", layer: l),
-                         lora: at("lora", layer: l))
+                         lora: LoRAActivations(saved: at("lora", layer: l), dropoutSeed: dropoutSeed.map { $0 &+ UInt64(l) &* 0x9E37_79B9_7F4A_7C15 }))
     }
 
     /// Residual stream entering layer l (l = L is the output of the last block).
@@ -57,12 +59,12 @@ final class BackwardScratch {
     /// Attention keeps one [T, T] slab per kernel thread, so the scratch is tied to the thread count.
     let threads = KernelThreads.count
     let dres, dln, dqkv, datty, dfc, dact, attention: UnsafeMutablePointer<Float>
-    /// [N, r]: one adapter's d(u) at a time (empty without LoRA).
-    let dlora: UnsafeMutablePointer<Float>
+    /// One adapter's d(u) [N, r] and, with dropout, d(its dropped input) [N, in] (empty without LoRA).
+    let loraScratch: UnsafeMutablePointer<Float>
 
-    init(dims d: ModelDims, B: Int, T: Int, loraRank: Int = 0, reusing previous: BackwardScratch? = nil) {
+    init(dims d: ModelDims, B: Int, T: Int, loraScratch perToken: Int = 0, reusing previous: BackwardScratch? = nil) {
         let N = B * T
-        let sizes = [N * d.C, N * d.C, N * d.qkv, N * d.attn, N * d.fc, N * d.I, KernelThreads.count * T * T, N * loraRank]
+        let sizes = [N * d.C, N * d.C, N * d.qkv, N * d.attn, N * d.fc, N * d.I, KernelThreads.count * T * T, N * perToken]
         let total = sizes.reduce(0, +)
         buffer = previous.flatMap { $0.threads == KernelThreads.count && $0.buffer.count >= total ? $0.buffer : nil }
             ?? FlatBuffer(count: total)
@@ -70,7 +72,7 @@ final class BackwardScratch {
         var o = 0
         for s in sizes { ptrs.append(buffer.pointer + o); o += s }
         (dres, dln, dqkv, datty, dfc, dact, attention) = (ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6])
-        dlora = ptrs[7]
+        self.loraScratch = ptrs[7]
     }
 }
 
@@ -91,6 +93,9 @@ public final class TrainingPass {
     /// Whether the last forward ran the LM head (`forward`) or stopped at the trunk (`forwardHidden`).
     private var hasHead = false
     private var inverseTemperature: Float = 1
+    /// Set for a training step to apply LoRA dropout (`model.lora.dropout`) with masks drawn
+    /// from it; nil (the default, for evaluation and log-probs) computes without dropout.
+    public var dropoutSeed: UInt64?
 
     public init(model: Transformer, valueHead: ValueHead? = nil) {
         precondition(valueHead == nil || valueHead!.width == model.config.hiddenSize, "TrainingPass: value head width differs from the model's")
@@ -181,11 +186,12 @@ public final class TrainingPass {
         let d = model.dims, N = B * T, p = model.params.pointer
         if store?.B != B || store?.T != T || scratch?.threads != KernelThreads.count {
             let lora = model.lora
-            store = ActivationStore(dims: d, B: B, T: T, loraWidth: (lora?.slotsPerLayer ?? 0) * (lora?.config.r ?? 0), reusing: store)
-            scratch = BackwardScratch(dims: d, B: B, T: T, loraRank: lora?.config.r ?? 0, reusing: scratch)
+            store = ActivationStore(dims: d, B: B, T: T, loraWidth: lora?.savedPerToken ?? 0, reusing: store)
+            scratch = BackwardScratch(dims: d, B: B, T: T, loraScratch: lora?.scratchPerToken ?? 0, reusing: scratch)
         }
         let s = store!
         s.positions = positions ?? (0..<N).map { Int32($0 % T) }
+        s.dropoutSeed = model.lora?.config.dropout ?? 0 > 0 ? dropoutSeed : nil
         self.tokens = tokens
         s.positions.withUnsafeBufferPointer { pos in
             tokens.withUnsafeBufferPointer { tok in

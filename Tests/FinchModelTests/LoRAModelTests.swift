@@ -10,15 +10,26 @@ final class LoRAModelTests: XCTestCase {
     /// Adapters of std 0.2 keep the loss smooth enough for h = 1e-2 (at 0.5 the truncation error
     /// of the differences alone reached 10%; at 0.2 the worst error measured was under 1%).
     func testAdapterGradientsMatchFiniteDifferencesAndTheBaseStaysFrozen() throws {
+        try checkGradients(dropout: 0)
+    }
+
+    /// With dropout the masks are a function of the pass's seed, so the loss is a fixed function
+    /// of the adapters and its finite differences check the masked backward too.
+    func testAdapterGradientsWithDropoutMatchFiniteDifferences() throws {
+        try checkGradients(dropout: 0.3)
+    }
+
+    private func checkGradients(dropout: Double) throws {
         for (name, config) in TinyConfigs.all {
             let model = try Transformer(config: config, seed: 7)
             for v in model.layout.views where v.shape.count == 2 { for i in 0..<v.count { model.params[v.offset + i] *= 10 } }
-            let adapters = try LoRAAdapters(config: LoRAConfig(r: 2, alpha: 6, targetModules: [LoRAConfig.allLinear]), model: config, seed: 5)
+            let adapters = try LoRAAdapters(config: LoRAConfig(r: 2, alpha: 6, dropout: dropout, targetModules: [LoRAConfig.allLinear]), model: config, seed: 5)
             var rng = RNG(seed: 4)
             for v in adapters.views { for i in 0..<v.count { adapters.params[v.offset + i] = rng.normal() * 0.2 } }
             model.attach(adapters)
             let before = model.params.array
             let pass = TrainingPass(model: model)
+            pass.dropoutSeed = dropout > 0 ? 99 : nil
             let B = 2, T = 5
             let tokens = randomTokens(B * T, vocab: config.vocabSize, rng: &rng)
             var targets = randomTokens(B * T, vocab: config.vocabSize, rng: &rng)
@@ -55,7 +66,7 @@ final class LoRAModelTests: XCTestCase {
                     XCTAssertLessThan(err, 5e-2, "\(name) \(view.name)[\(i)]: analytic \(analytic) numeric \(numeric)")
                 }
             }
-            print("lora \(name): \(adapters.views.count) adapter tensors, max relative error vs finite differences \(worst)")
+            print("lora \(name) dropout \(dropout): \(adapters.views.count) adapter tensors, max relative error vs finite differences \(worst)")
         }
     }
 
@@ -88,6 +99,31 @@ final class LoRAModelTests: XCTestCase {
         }
     }
 
+    /// Dropout acts only in a pass given a seed: the same seed gives the same output, another seed
+    /// another, and no seed the adapters without dropout (evaluation, log-probs, decoding).
+    func testDropoutActsOnlyWithASeedAndRepeatsWithIt() throws {
+        let config = TinyConfigs.qwen2
+        let model = try Transformer(config: config, seed: 3)
+        let adapters = try LoRAAdapters(config: LoRAConfig(r: 4, alpha: 8, dropout: 0.5), model: config, seed: 1)
+        var rng = RNG(seed: 2)
+        for v in adapters.views { for i in 0..<v.count { adapters.params[v.offset + i] = rng.normal() * 0.3 } }
+        model.attach(adapters)
+        let tokens = randomTokens(6, vocab: config.vocabSize, rng: &rng), targets = randomTokens(6, vocab: config.vocabSize, rng: &rng)
+        let pass = TrainingPass(model: model)
+        func run(_ seed: UInt64?) -> [Float] {
+            pass.dropoutSeed = seed
+            return pass.forward(tokens: tokens, targets: targets, batch: 1, seqLen: 6).logprobs
+        }
+        let plain = run(nil)
+        XCTAssertEqual(run(5), run(5))
+        XCTAssertNotEqual(run(5), run(6))
+        XCTAssertNotEqual(run(5), plain)
+        XCTAssertEqual(run(nil), plain)
+        let decoder = IncrementalForward(model: model), cache = decoder.makeCache(batch: 1, capacity: 6)
+        let logits = decoder.step(tokens: tokens, counts: [1], cache: cache)
+        XCTAssertEqual(logits.count, config.vocabSize)  // decoding runs without dropout's buffers
+    }
+
     func testSettingsAreCheckedAgainstTheModel() throws {
         let qwen = TinyConfigs.qwen2
         XCTAssertEqual(try LoRAConfig().adaptedModules(of: qwen).map(\.kind), Array(repeating: [.qProj, .vProj], count: qwen.numLayers).flatMap { $0 })
@@ -101,6 +137,7 @@ final class LoRAModelTests: XCTestCase {
         XCTAssertTrue(message(LoRAConfig(r: 0), qwen).contains("lora.r"))
         XCTAssertTrue(message(LoRAConfig(r: 10_000), qwen).contains("exceeds the smaller side"))
         XCTAssertTrue(message(LoRAConfig(targetModules: ["all-linear", "q_proj"]), qwen).contains("stands alone"))
-        XCTAssertTrue(message(LoRAConfig(dropout: 0.1), qwen).contains("lora.dropout"))
+        XCTAssertTrue(message(LoRAConfig(dropout: 1), qwen).contains("lora.dropout"))
+        XCTAssertEqual(message(LoRAConfig(dropout: 0.1), qwen), "accepted")
     }
 }

@@ -83,6 +83,8 @@ public final class DPOTrainer {
     private func trainStep() throws -> (metrics: DPOMetrics, lr: Float, gradNorm: Float) {
         let mine = world.share(of: config.train.batchSize).map { pairs[order.exampleIndex(forGlobalSample: state.globalSample + $0)] }
         model.trainable.grads.zero()
+        pass.dropoutSeed = run.dropoutSeed(step: state.step)
+        defer { pass.dropoutSeed = nil }
         let scored = score(mine, from: train, normalizer: Double(config.train.batchSize))
         pass.backward(dlogprobs: scored.dlogprobs)
         let metrics = DPOMetrics(sums: try world.sum(scored.metrics.sums))

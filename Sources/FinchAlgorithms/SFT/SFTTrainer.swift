@@ -102,6 +102,8 @@ public final class SFTTrainer {
         let examples = mine.map { train.examples[order.exampleIndex(forGlobalSample: state.globalSample + $0)] }
         let batch = TokenBatch(examples: examples, length: .longest(cappedAt: config.data.maxLength), padID: tokenizer.padID)
         model.trainable.grads.zero()
+        pass.dropoutSeed = run.dropoutSeed(step: state.step)
+        defer { pass.dropoutSeed = nil }
         let lp = pass.forward(tokens: batch.inputs, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen).logprobs
         // This rank's Σ −w·log p and Σ w, then the global sums that normalise every rank's gradient.
         let local = sftLoss(logprobs: lp, weights: batch.weights, normalizer: 1)

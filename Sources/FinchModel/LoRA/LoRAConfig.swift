@@ -32,8 +32,8 @@ public struct LoRAConfig: Equatable, Sendable {
     public func adaptedModules(of model: ModelConfig) throws -> [LoRAModule] {
         guard r >= 1 else { throw ModelConfigError.invalid(key: "lora.r", reason: "must be at least 1, got \(r)") }
         guard alpha.isFinite, alpha > 0 else { throw ModelConfigError.invalid(key: "lora.alpha", reason: "must be a positive number, got \(alpha)") }
-        guard dropout == 0 else {
-            throw ModelConfigError.invalid(key: "lora.dropout", reason: "only 0 is supported so far (got \(dropout)); regularise with weight decay instead")
+        guard dropout >= 0, dropout < 1 else {
+            throw ModelConfigError.invalid(key: "lora.dropout", reason: "must lie in [0, 1), got \(dropout)")
         }
         let all = LoRAModule.modules(of: model)
         let targets = targetModules.isEmpty ? Self.defaultTargets(for: model.family) : targetModules

@@ -62,6 +62,14 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
 
     public var isCoordinator: Bool { world.isCoordinator }
 
+    /// The LoRA dropout seed of `step` on this rank (nil without dropout): a function of
+    /// `model.seed`, the step and the rank only, so a resumed run draws the masks it would have.
+    public func dropoutSeed(step: Int) -> UInt64? {
+        guard (model.lora?.config.dropout ?? 0) > 0 else { return nil }
+        var rng = RNG(seed: config.model.seed ^ (UInt64(step) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(world.rank) &* 0xC2B2_AE3D_27D4_EB4F))
+        return rng.next()
+    }
+
     /// The step a run given `--stop-after stopAfter` ends at; the schedule still follows
     /// `train.steps`, so resuming continues the same run.
     public func endStep(stopAfter: Int?) -> Int { min(config.train.steps, stopAfter ?? config.train.steps) }

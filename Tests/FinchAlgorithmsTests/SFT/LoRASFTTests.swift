@@ -89,16 +89,30 @@ final class LoRASFTTests: XCTestCase {
     }
 
     func testResumedLoRARunRepeatsTheUninterruptedRunBitForBit() throws {
-        let full = try SFTTrainer(config: try loraConfig(steps: 8, every: 3, run: "full"), log: { _ in })
+        try checkResume(run: "plain", extra: [])
+    }
+
+    /// Dropout masks depend on the step and rank only, so a resumed run draws the same ones.
+    func testResumedLoRARunWithDropoutRepeatsTheUninterruptedRunBitForBit() throws {
+        try checkResume(run: "dropout", extra: ["model.lora.dropout=0.2"])
+        let withDropout = try SFTTrainer(config: try loraConfig(steps: 2, every: 0, run: "d2", extra: ["model.lora.dropout=0.2"]), log: { _ in })
+        let without = try SFTTrainer(config: try loraConfig(steps: 2, every: 0, run: "d0"), log: { _ in })
+        try withDropout.run()
+        try without.run()
+        XCTAssertNotEqual(withDropout.losses[2], without.losses[2], "dropout should change the second step's loss")
+    }
+
+    private func checkResume(run: String, extra: [String]) throws {
+        let full = try SFTTrainer(config: try loraConfig(steps: 8, every: 3, run: "\(run)-full", extra: extra), log: { _ in })
         try full.run()
-        let resumed = fixture.path("resumed")
+        let resumed = fixture.path("\(run)-resumed")
         try FileManager.default.createDirectory(at: resumed, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: fixture.path("full/step-00000003"), to: resumed.appendingPathComponent("step-00000003"))
-        let second = try SFTTrainer(config: try loraConfig(steps: 8, every: 3, run: "resumed"), resume: "auto", log: { _ in })
+        try FileManager.default.copyItem(at: fixture.path("\(run)-full/step-00000003"), to: resumed.appendingPathComponent("step-00000003"))
+        let second = try SFTTrainer(config: try loraConfig(steps: 8, every: 3, run: "\(run)-resumed", extra: extra), resume: "auto", log: { _ in })
         XCTAssertEqual(second.state.step, 3)
         try second.run()
-        for step in 4...8 { XCTAssertEqual(full.losses[step]?.bitPattern, second.losses[step]?.bitPattern, "step \(step)") }
-        XCTAssertEqual(full.model.lora!.params.array, second.model.lora!.params.array)
+        for step in 4...8 { XCTAssertEqual(full.losses[step]?.bitPattern, second.losses[step]?.bitPattern, "\(run) step \(step)") }
+        XCTAssertEqual(full.model.lora!.params.array, second.model.lora!.params.array, run)
     }
 
     func testResumingAcrossFullAndLoRATrainingIsRefused() throws {

@@ -42,6 +42,9 @@ public final class RLTrainer {
         case .failure(let reason): throw RunConfigError(location: "distributed", message: reason.description)
         }
         try Self.validate(section, layout: layout)
+        if (config.model.lora?.settings.dropout ?? 0) > 0 {
+            throw RunConfigError(location: "model.lora.dropout", message: "must be 0 in RL: the importance ratios compare π and π_old, which dropout would make two different networks")
+        }
         if config.model.lora != nil && section.rolloutPrecision == .bf16 {
             throw RunConfigError(location: "rl.rollout_precision", message: "bf16 decodes a BF16 copy of the base matrices, which would drop model.lora's adapters; use fp32")
         }
