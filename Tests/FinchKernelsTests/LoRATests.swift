@@ -50,7 +50,9 @@ final class LoRATests: XCTestCase {
         var rng = RNG(seed: 71)
         let x = rng.normals(N * C), a = rng.normals(r * C), b = rng.normals(cols * r), base = rng.normals(N * ld)
         var out = base, u = zeros(N * r)
-        loraForward(out: &out + column, ldOut: ld, saved: &u, inp: x, a: a, b: b, scale: scale, N: N, C: C, r: r, cols: cols)
+        out.withUnsafeMutableBufferPointer { o in
+            loraForward(out: o.baseAddress! + column, ldOut: ld, saved: &u, inp: x, a: a, b: b, scale: scale, N: N, C: C, r: r, cols: cols)
+        }
         let expected = reference(x: doubles(x), a: doubles(a), b: doubles(b), base: doubles(base), s: Double(scale))
         let magnitude = reference(x: absolutes(x), a: absolutes(a), b: absolutes(b), base: absolutes(base), s: Double(scale))
         assertWithinRounding("lora forward", out, expected, magnitude: magnitude, bound: floatSumBound(terms: C + r + 2))
@@ -61,7 +63,9 @@ final class LoRATests: XCTestCase {
         var rng = RNG(seed: 72)
         let x = rng.normals(N * C), a = rng.normals(r * C), b = rng.normals(cols * r), dout = rng.normals(N * ld)
         var out = zeros(N * ld), u = zeros(N * r)
-        loraForward(out: &out + column, ldOut: ld, saved: &u, inp: x, a: a, b: b, scale: scale, N: N, C: C, r: r, cols: cols)
+        out.withUnsafeMutableBufferPointer { o in
+            loraForward(out: o.baseAddress! + column, ldOut: ld, saved: &u, inp: x, a: a, b: b, scale: scale, N: N, C: C, r: r, cols: cols)
+        }
         var dx = zeros(N * C), da = zeros(r * C), db = zeros(cols * r), du = zeros(N * r)
         let run = {
             loraBackward(dinp: &dx, da: &da, db: &db, du: &du, dout: dout.withUnsafeBufferPointer { $0.baseAddress! + self.column },
