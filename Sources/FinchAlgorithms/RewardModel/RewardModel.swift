@@ -37,11 +37,20 @@ public final class RewardModel {
         guard let pad = object["pad_token_id"] as? Int, pad >= 0, pad < config.vocabSize else {
             throw CheckpointError(path: configURL.path, reason: "a reward model needs 'pad_token_id' (an id below vocab_size) to find each sequence's last token")
         }
-        let weights = try ModelWeights.open(directory: dir)
-        let model = try Transformer(config: config)
-        try model.load(model.params, from: weights, optional: ["lm_head.weight"])
+        // A LoRA reward model (PEFT's SEQ_CLS layout): its base with the adapters, and the score
+        // head saved whole beside them.
+        let adapted = FileManager.default.fileExists(atPath: dir.appendingPathComponent(AdapterConfigFile.fileName).path)
+        let weights: any TensorSource, model: Transformer
+        if adapted {
+            model = try LoadedPolicy.model(checkpoint: dir)
+            weights = try SafeTensorsFile(url: dir.appendingPathComponent(TrainableParameters.adapterWeightsFile))
+        } else {
+            weights = try ModelWeights.open(directory: dir)
+            model = try Transformer(config: config)
+            try model.load(model.params, from: weights, optional: ["lm_head.weight"])
+        }
         let head = ScoreHead(width: config.hiddenSize, seed: 0)
-        try head.load(head.params, from: weights)
+        try head.load(head.params, from: weights, prefix: adapted ? LoRAAdapters.namePrefix : "")
         self.init(model: model, head: head, padID: Int32(pad), normalization: try RewardNormalization.read(from: dir))
     }
 

@@ -30,11 +30,6 @@ public final class RewardModelTrainer {
     public init(config: RMRunConfig, world: TrainingWorld = .single(), resume: String? = nil,
                 log: @escaping (String) -> Void = { print($0) }) throws {
         try TrainingRun<RMSection, SampleStreamState>.requireShareableBatch(config, world: world, units: "records")
-        // A LoRA reward model would need PEFT's SEQ_CLS layout (the score head as a module to save),
-        // which the reward model loaders do not read yet.
-        if config.model.lora != nil {
-            throw RunConfigError(location: "model.lora", message: "not supported for reward models yet: train the reward model's weights in full")
-        }
         let policy = try TrainingRun<RMSection, SampleStreamState>.loadPolicy(config)
         (train, eval) = try PreferenceDataset.trainAndEval(config.data, policy: policy)
         order = SampleOrder(seed: config.data.seed, datasetSize: train.groups.count)
@@ -44,10 +39,11 @@ public final class RewardModelTrainer {
         run = try TrainingRun(config: config, world: world, policy: policy,
                               initialState: .start,
                               log: log)
+        run.adapterTask = .sequenceClassification
         try world.agree(train.groups.count, on: "the number of records in \(config.data.train) (every rank must read the same file)")
         if let resume {
             try run.restore(resume, restoreExtra: { checkpoint in
-                try self.head.load(self.head.params, from: checkpoint.model)
+                try self.head.load(self.head.params, from: checkpoint.model, prefix: self.headPrefix)
                 try self.head.load(self.headOptimizer.m, from: checkpoint.optimizer, prefix: "exp_avg.")
                 try self.head.load(self.headOptimizer.v, from: checkpoint.optimizer, prefix: "exp_avg_sq.")
             }, extraBuffers: [head.params, headOptimizer.m, headOptimizer.v])
@@ -137,6 +133,9 @@ public final class RewardModelTrainer {
         return m
     }
 
+    /// With LoRA the head is saved beside the adapters under PEFT's name for a module kept whole.
+    private var headPrefix: String { model.lora == nil ? "" : LoRAAdapters.namePrefix }
+
     /// The normalisation at the current weights: the first `rm.normalize_samples` training
     /// answers (the compared policy's samples), scored on every rank's share and pooled.
     func measureNormalization() throws -> RewardNormalization {
@@ -156,7 +155,7 @@ public final class RewardModelTrainer {
             run.log(String(format: "reward normalisation: raw mean %.4f, std %.4f over %d training answers",
                            normalization.rawMean, normalization.rawStd, normalization.samples))
         }
-        try run.save(extraWeights: head.namedTensors(head.params),
+        try run.save(extraWeights: head.namedTensors(head.params, prefix: headPrefix),
                      extraMoments: head.namedTensors(headOptimizer.m, prefix: "exp_avg.") + head.namedTensors(headOptimizer.v, prefix: "exp_avg_sq."),
                      modelConfigJSON: try RewardModel.configJSON(model.config, padID: run.tokenizer.padID),
                      extraFiles: [(name: RewardNormalization.fileName, contents: normalization.json)])

@@ -7,22 +7,34 @@ import Foundation
 public struct AdapterConfigFile: Equatable {
     public static let fileName = "adapter_config.json"
 
+    /// PEFT's `task_type`: a causal LM, or a sequence classifier (a reward model), whose `score`
+    /// head PEFT keeps in full beside the adapters (`modules_to_save`).
+    public enum Task: String, Sendable {
+        case causalLM = "CAUSAL_LM", sequenceClassification = "SEQ_CLS"
+        /// The heads PEFT saves whole for the task.
+        var modulesToSave: [String]? { self == .sequenceClassification ? ["classifier", "score"] : nil }
+    }
+
     public var lora: LoRAConfig
+    public var task: Task
     /// The base model's directory, as PEFT records it (nil when unknown).
     public var baseModel: String?
 
-    public init(lora: LoRAConfig, baseModel: String?) {
+    public init(lora: LoRAConfig, baseModel: String?, task: Task = .causalLM) {
         self.lora = lora
         self.baseModel = baseModel
+        self.task = task
     }
 
     /// The file for `adapters` on a model of `family`: GPT-2's `Conv1D` layers need `fan_in_fan_out`.
-    public static func contents(_ adapters: LoRAAdapters, family: ModelConfig.Family, baseModel: String?) throws -> Data {
+    public static func contents(_ adapters: LoRAAdapters, family: ModelConfig.Family, baseModel: String?,
+                                task: Task = .causalLM) throws -> Data {
         let object: [String: Any] = [
-            "peft_type": "LORA", "task_type": "CAUSAL_LM", "r": adapters.config.r, "lora_alpha": adapters.config.alpha,
+            "peft_type": "LORA", "task_type": task.rawValue, "r": adapters.config.r, "lora_alpha": adapters.config.alpha,
             "lora_dropout": adapters.config.dropout, "target_modules": adapters.modules.map(\.name),
             "bias": "none", "fan_in_fan_out": family == .gpt2, "inference_mode": true, "init_lora_weights": true,
-            "use_rslora": false, "use_dora": false, "modules_to_save": NSNull(), "layers_to_transform": NSNull(),
+            "use_rslora": false, "use_dora": false, "modules_to_save": task.modulesToSave.map { $0 as Any } ?? NSNull(),
+            "layers_to_transform": NSNull(),
             "rank_pattern": [String: Any](), "alpha_pattern": [String: Any](),
             "base_model_name_or_path": baseModel.map { $0 as Any } ?? NSNull(),
         ]
@@ -36,15 +48,20 @@ public struct AdapterConfigFile: Equatable {
         do { data = try Data(contentsOf: url) } catch { throw fail("cannot read: \(error.localizedDescription)") }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { throw fail("not a JSON object") }
         guard (object["peft_type"] as? String) == "LORA" else { throw fail("peft_type: expected \"LORA\", got \(object["peft_type"] ?? "nothing")") }
-        if let task = object["task_type"] as? String, task != "CAUSAL_LM" {
-            throw fail("task_type: \(task) adapters are not for a causal language model (CAUSAL_LM)")
+        let taskName = object["task_type"] as? String ?? Task.causalLM.rawValue
+        guard let task = Task(rawValue: taskName) else {
+            throw fail("task_type: \(taskName) is not supported (CAUSAL_LM, or SEQ_CLS for a reward model)")
+        }
+        let saved = object["modules_to_save"] as? [String] ?? []
+        guard Set(saved).isSubset(of: task.modulesToSave ?? []) else {
+            throw fail("modules_to_save: \(saved) is not supported (Finch trains only the adapters, and a reward model's score head)")
         }
         // Settings that change what the adapter computes, each refused unless at PEFT's default.
         let unsupported: [(key: String, isDefault: (Any) -> Bool)] = [
             ("use_dora", { ($0 as? Bool) != true }), ("use_rslora", { ($0 as? Bool) != true }),
             ("lora_bias", { ($0 as? Bool) != true }), ("bias", { ($0 as? String) == "none" }),
             ("rank_pattern", { ($0 as? [String: Any])?.isEmpty ?? true }), ("alpha_pattern", { ($0 as? [String: Any])?.isEmpty ?? true }),
-            ("modules_to_save", { $0 is NSNull }), ("layers_to_transform", { $0 is NSNull }),
+            ("layers_to_transform", { $0 is NSNull }),
             ("trainable_token_indices", { $0 is NSNull }), ("layer_replication", { $0 is NSNull }),
         ]
         for (key, isDefault) in unsupported {
@@ -64,6 +81,6 @@ public struct AdapterConfigFile: Equatable {
         // lora_dropout is not read: dropout acts in training only, so an adapter trained with it
         // computes the same at inference, and Finch trains adapters without it.
         return AdapterConfigFile(lora: LoRAConfig(r: r, alpha: alpha, dropout: 0, targetModules: targets),
-                                 baseModel: object["base_model_name_or_path"] as? String)
+                                 baseModel: object["base_model_name_or_path"] as? String, task: task)
     }
 }

@@ -13,6 +13,10 @@ public enum AdapterMerge {
     @discardableResult
     public static func write(adapter: URL, base: URL?, out: URL) throws -> Transformer {
         let file = try AdapterConfigFile.read(from: adapter)
+        guard file.task == .causalLM else {
+            throw CheckpointError(path: adapter.appendingPathComponent(AdapterConfigFile.fileName).path,
+                                  reason: "task_type \(file.task.rawValue): merging writes a causal LM, which would drop a reward model's score head")
+        }
         let baseURL = try base ?? file.baseModel.map { URL(fileURLWithPath: $0) } ?? {
             throw CheckpointError(path: adapter.appendingPathComponent(AdapterConfigFile.fileName).path,
                                   reason: "base_model_name_or_path names no base; give --base DIR")

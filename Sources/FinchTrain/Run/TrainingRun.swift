@@ -25,6 +25,8 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
     public var state: State
     /// Called on every training rank after each step, with the step number (progress hooks, fault drills).
     public var afterStep: ((Int) -> Void)?
+    /// What a LoRA checkpoint's adapter_config.json says the adapters are for (a reward model's trainer sets SEQ_CLS).
+    public var adapterTask = AdapterConfigFile.Task.causalLM
 
     public init(config: RunConfig<Algorithm>, world: TrainingWorld, policy: LoadedPolicy, initialState: State,
                 log: @escaping (String) -> Void) throws {
@@ -153,6 +155,6 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
     private func adapterConfigFile() throws -> (name: String, contents: Data)? {
         guard let lora = model.lora, case let .checkpoint(base) = config.model.initialization else { return nil }
         let path = URL(fileURLWithPath: base).standardizedFileURL.path
-        return (AdapterConfigFile.fileName, try AdapterConfigFile.contents(lora, family: model.config.family, baseModel: path))
+        return (AdapterConfigFile.fileName, try AdapterConfigFile.contents(lora, family: model.config.family, baseModel: path, task: adapterTask))
     }
 }

@@ -101,6 +101,46 @@ final class PreferenceTrainerTests: XCTestCase {
         XCTAssertEqual(std, 1, accuracy: 1e-3)
     }
 
+    /// A reward model as LoRA adapters on a frozen causal LM, with the score head trained whole:
+    /// saved in PEFT's SEQ_CLS layout, reloaded with its base, scoring as the trainer did.
+    func testLoRARewardModelLearnsAndReloadsWithItsBase() throws {
+        let fixture = try PreferenceFixture()
+        defer { fixture.remove() }
+        try fixture.writeStylePreferences("style-train.jsonl", count: 256, seed: 1)
+        try fixture.writeStylePreferences("style-eval.jsonl", count: 64, answers: 4, seed: 2)
+        let base = fixture.path("base")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        let config = try fixture.config(RMSection.self, steps: 1, run: "unused").model
+        guard case let .scratch(architecture) = config.initialization else { return XCTFail("the fixture starts from scratch") }
+        let model = try Transformer(config: architecture, seed: 5)
+        try SafeTensorsWriter.write(model.namedTensors(model.params), metadata: ["format": "pt"], to: base.appendingPathComponent("model.safetensors"))
+        try PolicyFiles.modelConfigJSON(architecture).write(to: base.appendingPathComponent("config.json"))
+        try ByteTokenizer().save(to: base)
+
+        let trainer = try RewardModelTrainer(config: fixture.config(RMSection.self, steps: 100, run: "rm-lora", batch: 16, lr: 3e-3,
+                                                                    trainFile: "style-train.jsonl", eval: "style-eval.jsonl",
+                                                                    overrides: ["model.init=\(base.path)", "model.config=null",
+                                                                                "model.lora.r=8", "model.lora.target_modules=all-linear"]),
+                                             log: { _ in })
+        let eval = try XCTUnwrap(try trainer.run())
+        print("lora rm after 100 steps: pairwise accuracy \(eval.pairwiseAccuracy), best-of-4 accuracy \(eval.bestOfNAccuracy); \(trainer.model.trainingSummary)")
+        XCTAssertGreaterThan(eval.pairwiseAccuracy, 0.7)
+        let step = fixture.path("rm-lora/step-00000100")
+        let peft = try AdapterConfigFile.read(from: step)
+        XCTAssertEqual(peft.task, .sequenceClassification)
+        XCTAssertNotNil(try SafeTensorsFile(url: step.appendingPathComponent("adapter_model.safetensors")).tensor(named: "base_model.model.score.weight"))
+        let saved = try RewardModel(directory: step)
+        let answers = trainer.train.groups.flatMap { $0.answers.map(\.tokens) }
+        let scores = saved.scores(answers)
+        let mean = scores.reduce(0, +) / Double(scores.count)
+        let std = (scores.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(scores.count)).squareRoot()
+        XCTAssertEqual(mean, 0, accuracy: 1e-3, "reloaded, it scores as the trainer normalised it")
+        XCTAssertEqual(std, 1, accuracy: 1e-3)
+        XCTAssertThrowsError(try AdapterMerge.write(adapter: step, base: nil, out: fixture.path("merged"))) { error in
+            XCTAssertTrue("\(error)".contains("SEQ_CLS"), "\(error)")
+        }
+    }
+
     func testResumedPreferenceRunsRepeatTheUninterruptedRunBitForBit() throws {
         let fixture = try PreferenceFixture()
         defer { fixture.remove() }
