@@ -40,7 +40,11 @@ public final class ShardedSafeTensors: TensorSource {
         let directory = index.deletingLastPathComponent()
         var shards: [String: SafeTensorsFile] = [:]
         for file in Set(shardOfTensor.values).sorted() {
-            shards[file] = try SafeTensorsFile(url: directory.appendingPathComponent(file))
+            do {
+                shards[file] = try SafeTensorsFile(url: directory.appendingPathComponent(file))
+            } catch let error as SafeTensorsError {
+                throw SafeTensorsError(file: index.path, reason: "weight_map names the shard '\(file)', which cannot be read: \(error)")
+            }
         }
         var owner: [String: String] = [:]
         for (file, shard) in shards {

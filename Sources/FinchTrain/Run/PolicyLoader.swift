@@ -65,7 +65,13 @@ public struct LoadedPolicy {
             throw CheckpointError(path: configURL.path, reason: "cannot read the model config: \(error)")
         }
         let model = try Transformer(config: config)
-        try model.load(model.params, from: try ModelWeights.open(directory: dir))
+        let weights = try ModelWeights.open(directory: dir)
+        do {
+            try model.load(model.params, from: weights)
+        } catch let error as SafeTensorsError {
+            // A tensor missing or mis-shaped is as likely an edited config.json as a bad file.
+            throw SafeTensorsError(file: error.file, reason: error.reason + " (the model's shapes come from \(configURL.path))")
+        }
         return model
     }
 
