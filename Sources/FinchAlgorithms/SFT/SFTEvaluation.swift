@@ -29,8 +29,9 @@ public struct SFTEvalResult: Sendable {
 }
 
 /// `stopTokens`: where a generation ends (the chat template's); the reference span ends with one.
+/// `generate: false` (text data) measures the loss only.
 public func evaluateSFT(model: Transformer, tokenizer: any Tokenizer, stopTokens: Set<Int32>, examples: [SFTExample],
-                        batchSize: Int, maxLength: Int) -> SFTEvalResult {
+                        batchSize: Int, maxLength: Int, generate decodes: Bool = true) -> SFTEvalResult {
     guard !examples.isEmpty else { return SFTEvalResult(lossSum: 0, weightSum: 0, matches: 0, examples: 0, samples: []) }
     let pass = TrainingPass(model: model)
     var lossSum = 0.0, weightSum = 0.0, matches = 0
@@ -43,6 +44,7 @@ public func evaluateSFT(model: Transformer, tokenizer: any Tokenizer, stopTokens
             lossSum -= Double(batch.weights[i]) * Double(lp[i])
             weightSum += Double(batch.weights[i])
         }
+        guard decodes else { continue }
         // Prompt = the tokens before the first trained one; reference = the trained span.
         let split = chunk.map { ex in ex.lossMask.firstIndex(of: 1) ?? ex.tokens.count }
         let prompts = zip(chunk, split).map { Array($0.tokens[..<$1]) }

@@ -42,9 +42,19 @@ public final class SFTTrainer {
         try TrainingRun<SFTSection, SampleStreamState>.requireShareableBatch(config, world: world, units: "samples")
         let policy = try TrainingRun<SFTSection, SampleStreamState>.loadPolicy(config)
         let maxLength = min(config.data.maxLength, policy.model.config.maxPositions)
+        let data = config.data
+        if data.pack && data.kind != .text {
+            throw RunConfigError(location: "data.pack", message: "packs text only (data.kind: text); SFT examples keep one per row")
+        }
         func dataset(_ path: String) throws -> SFTDataset {
-            try SFTDataset(contentsOf: URL(fileURLWithPath: path), tokenizer: policy.tokenizer, chatFormat: config.data.chatFormat, maxLength: maxLength,
-                           dropOverlong: config.data.dropOverlong)
+            let url = URL(fileURLWithPath: path)
+            switch data.kind {
+            case .sft:
+                return try SFTDataset(contentsOf: url, tokenizer: policy.tokenizer, chatFormat: data.chatFormat, maxLength: maxLength,
+                                      dropOverlong: data.dropOverlong)
+            case .text:
+                return try SFTDataset(text: url, tokenizer: policy.tokenizer, maxLength: maxLength, pack: data.pack, dropOverlong: data.dropOverlong)
+            }
         }
         train = try dataset(config.data.train)
         eval = try config.data.eval.map(dataset)
@@ -123,16 +133,19 @@ public final class SFTTrainer {
         let examples = Array(eval.examples.prefix(config.train.evalSamples))
         let mine = world.share(of: examples.count).map { examples[$0] }
         let stops = try ChatTemplate(tokenizer: tokenizer, format: config.data.chatFormat).stopTokens
+        // Text has no answer to match: held-out loss and perplexity only.
+        let text = config.data.kind == .text
         let local = evaluateSFT(model: model, tokenizer: tokenizer, stopTokens: stops, examples: mine,
-                                batchSize: max(config.train.batchSize, 32), maxLength: config.data.maxLength)
+                                batchSize: max(config.train.batchSize, 32), maxLength: config.data.maxLength, generate: !text)
         let r = local.with(sums: try world.sum(local.sums))
-        run.log(String(format: "eval step %d | loss %.4f | exact match %.1f%% (%d examples)",
-                       state.step, r.loss, r.exactMatch * 100, Int(r.examples)))
+        run.log(text ? String(format: "eval step %d | loss %.4f | perplexity %.3f (%d rows)", state.step, r.loss, exp(r.loss), Int(r.examples))
+                     : String(format: "eval step %d | loss %.4f | exact match %.1f%% (%d examples)",
+                              state.step, r.loss, r.exactMatch * 100, Int(r.examples)))
         for s in r.samples.prefix(2) {
             run.log("  \(s.prompt.debugDescription) -> \(s.generated.debugDescription) (reference \(s.reference.debugDescription))")
         }
-        run.metrics?.append(["step": Double(state.step), "eval_loss": r.loss, "exact_match": r.exactMatch,
-                             "examples": r.examples], kind: "eval")
+        run.metrics?.append(["step": Double(state.step), "eval_loss": r.loss, "examples": r.examples]
+                                .merging(text ? ["perplexity": exp(r.loss)] : ["exact_match": r.exactMatch]) { a, _ in a }, kind: "eval")
         return r
     }
 }

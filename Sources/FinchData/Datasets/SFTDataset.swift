@@ -32,6 +32,11 @@ public struct SFTDataset: Sendable {
     /// training target left after truncation.
     public let droppedOverlongCount: Int
 
+    init(examples: [SFTExample], droppedOverlongCount: Int) {
+        self.examples = examples
+        self.droppedOverlongCount = droppedOverlongCount
+    }
+
     /// Loads and tokenizes a JSONL file.
     public init(contentsOf url: URL, tokenizer: any Tokenizer, chatFormat: ChatFormat? = nil, maxLength: Int,
                 dropOverlong: Bool = false) throws {

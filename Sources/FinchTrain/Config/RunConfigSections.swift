@@ -7,6 +7,13 @@ public struct DataSection: ConfigSection {
     public var dropOverlong = false
     public var seed: UInt64 = 0
     public var chatTemplate = ChatTemplateChoice.auto
+    public var kind = Kind.sft
+    public var pack = false
+
+    /// `data.kind`: examples with a prompt (loss on the answers), or plain text (loss on every token).
+    public enum Kind: String, ConfigChoice {
+        case sft, text
+    }
 
     /// `data.chat_template`: a format, or `auto` (the tokenizer's own: `ChatFormat.detect`).
     public enum ChatTemplateChoice: String, ConfigChoice {
@@ -24,6 +31,8 @@ public struct DataSection: ConfigSection {
         .value("max_length", \.maxLength, .integer(atLeast: 1), "Tokens per example; longer ones are truncated (or dropped)."),
         .value("drop_overlong", \.dropOverlong, .boolean, "Skip over-long examples instead of truncating them."),
         .value("seed", \.seed, .unsignedInteger, "Seed of the sample (or prompt) order."),
+        .choice("kind", \.kind, "What `finch sft` reads: `sft` (prompt/completion or chat records, loss on the answers) or `text` ({\"text\": …} records, loss on every token: pretraining)."),
+        .value("pack", \.pack, .boolean, "With `kind: text`: concatenate the documents (eos between them) and cut rows of `max_length` tokens, so none is padding."),
         .choice("chat_template", \.chatTemplate, "Prompt/answer layout: `finch` (byte tokenizer), `chatml` (Qwen2), `llama3`, `none` (plain text), or `auto`: the tokenizer_config.json's template, else `finch` for Finch's tokenizer and `none`."),
     ]
 }

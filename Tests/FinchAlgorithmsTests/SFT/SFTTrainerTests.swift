@@ -54,6 +54,25 @@ final class SFTTrainerTests: XCTestCase {
         XCTAssertEqual(result.exactMatch, 1, "greedy generations should give back every answer")
     }
 
+    /// `data.kind: text` trains on every token (pretraining); packed rows, held-out perplexity.
+    func testTextDataTrainsOnEveryTokenAndReportsPerplexity() throws {
+        let sentences = (0..<64).map { i in "{\"text\": \"the finch number \(i % 8) sings \(i % 8 + 1) notes\"}" }
+        let data = dir.appendingPathComponent("text.jsonl")
+        try (sentences.joined(separator: "\n") + "\n").write(to: data, atomically: true, encoding: .utf8)
+        var lines: [String] = []
+        let trainer = try SFTTrainer(config: try config(steps: 60, every: 0, run: "text",
+                                                        extra: ["data.train=\(data.path)", "data.eval=\(data.path)", "data.kind=text",
+                                                                "data.pack=true", "train.lr=1e-2", "train.eval_samples=8"]),
+                                     log: { lines.append($0) })
+        let result = try XCTUnwrap(try trainer.run())
+        print("text: loss \(trainer.losses[1]!) -> \(trainer.losses[60]!), held-out perplexity \(exp(result.loss))")
+        XCTAssertLessThan(trainer.losses[60]!, trainer.losses[1]! / 3)
+        XCTAssertTrue(lines.contains { $0.contains("perplexity") }, lines.joined(separator: "\n"))
+        XCTAssertThrowsError(try SFTTrainer(config: try config(steps: 1, every: 0, run: "x", extra: ["data.pack=true"]), log: { _ in })) { error in
+            XCTAssertTrue("\(error)".contains("data.pack"), "\(error)")
+        }
+    }
+
     func testMalformedTrainingLineNamesFileAndLine() throws {
         let bad = dir.appendingPathComponent("bad.jsonl")
         try "{\"prompt\": \"1+1=\", \"completion\": \"2\"}\n{\"prompt\": \"2+2=\" \"completion\": \"4\"}\n"
