@@ -5,7 +5,7 @@ import Foundation
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Make datasets.",
-                                                    subcommands: [GenerateData.self, Variants.self])
+                                                    subcommands: [GenerateData.self, Variants.self, Corpus.self])
 
     /// Which task, and its settings; shared with `finch eval` so both build the same task.
     struct TaskOptions: ParsableArguments {
@@ -59,6 +59,33 @@ struct DataCommand: ParsableCommand {
                                                 directory: dir, excluding: excluded)
             print("wrote \(n - left.train) training and \(evalN - left.eval) held-out \(task.name) problems (\(format.rawValue)) to \(dir.path)"
                   + (exclude.isEmpty ? "" : "; left out \(left.train) and \(left.eval) found in \(exclude.joined(separator: ", "))"))
+        }
+    }
+
+    struct Corpus: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the pretraining corpus: documents that state a rule and apply it ({\"text\": …} JSONL).",
+            discussion: """
+            Card values assigned anew in each document, symbol values, worked arithmetic, searches for a \
+            target, comparisons and counting (PretrainingCorpus). No document states either rule of the \
+            SFT-vs-RL study (J, Q, K = 10 or 11, 12, 13) or sets the target 24, so the study stays unseen. \
+            train.jsonl and eval.jsonl come from different seeds' streams.
+            """)
+
+        @Option(help: "Training documents.") var n: Int
+        @Option(help: "Held-out documents.") var evalN = 1000
+        @Option(help: "Seed.") var seed: UInt64 = 0
+        @Option(help: "Output directory (train.jsonl, eval.jsonl).") var out: String
+
+        func run() throws {
+            guard n >= 1, evalN >= 0, n <= 100_000_000 else { throw ValidationError("--n must lie within 1...100000000 and --eval-n must not be negative") }
+            let dir = URL(fileURLWithPath: out)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            struct Line: Encodable { let text: String }
+            for (name, count, stream) in [("train.jsonl", n, seed &* 2), ("eval.jsonl", evalN, seed &* 2 &+ 1)] where count > 0 {
+                try writeJSONLines(PretrainingCorpus.documents(count: count, seed: stream).map(Line.init), to: dir.appendingPathComponent(name))
+            }
+            print("wrote \(n) training and \(evalN) held-out documents to \(dir.path)")
         }
     }
 
