@@ -36,16 +36,7 @@ final class LoRAModelTests: XCTestCase {
             var weights = [Float](repeating: 1, count: B * T)
             for t in 3..<T { targets[T + t] = -1; weights[T + t] = 0 }
             adapters.grads.zero()
-            let lp = pass.forward(tokens: tokens, targets: targets, batch: B, seqLen: T).logprobs
-            var dlp = [Float](repeating: 0, count: B * T)
-            _ = lp.withUnsafeBufferPointer { l in
-                weights.withUnsafeBufferPointer { w in
-                    dlp.withUnsafeMutableBufferPointer { d in
-                        crossEntropyLoss(logprobs: l.baseAddress!, weights: w.baseAddress!, dlogprobs: d.baseAddress!, N: B * T)
-                    }
-                }
-            }
-            pass.backward(dlogprobs: dlp)
+            backpropagateBatchLoss(pass, tokens: tokens, targets: targets, weights: weights, B: B, T: T)
             XCTAssertEqual(model.params.array, before, "\(name): the base changed")
 
             var worst = 0.0

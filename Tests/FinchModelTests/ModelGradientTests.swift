@@ -22,16 +22,7 @@ final class ModelGradientTests: XCTestCase {
             weights[0] = 0  // a masked prompt token
 
             model.grads.zero()
-            let lp = pass.forward(tokens: tokens, targets: targets, batch: B, seqLen: T).logprobs
-            var dlp = [Float](repeating: 0, count: B * T)
-            _ = lp.withUnsafeBufferPointer { l in
-                weights.withUnsafeBufferPointer { w in
-                    dlp.withUnsafeMutableBufferPointer { d in
-                        crossEntropyLoss(logprobs: l.baseAddress!, weights: w.baseAddress!, dlogprobs: d.baseAddress!, N: B * T)
-                    }
-                }
-            }
-            pass.backward(dlogprobs: dlp)
+            backpropagateBatchLoss(pass, tokens: tokens, targets: targets, weights: weights, B: B, T: T)
 
             // Check the 3 largest-gradient entries of every tensor, plus one random entry, by
             // |numeric − analytic| / max(1e-2, |numeric| + |analytic|) < 5e-2: a 10% error in a

@@ -17,6 +17,21 @@ func randomTokens(_ n: Int, vocab: Int, rng: inout RNG) -> [Int32] {
     (0..<n).map { _ in Int32(rng.below(vocab)) }
 }
 
+/// One forward pass and the backward of its weighted mean cross-entropy (`crossEntropyLoss`),
+/// accumulating into the model's (or its adapters') gradients.
+func backpropagateBatchLoss(_ pass: TrainingPass, tokens: [Int32], targets: [Int32], weights: [Float], B: Int, T: Int) {
+    let lp = pass.forward(tokens: tokens, targets: targets, batch: B, seqLen: T).logprobs
+    var dlp = [Float](repeating: 0, count: B * T)
+    _ = lp.withUnsafeBufferPointer { l in
+        weights.withUnsafeBufferPointer { w in
+            dlp.withUnsafeMutableBufferPointer { d in
+                crossEntropyLoss(logprobs: l.baseAddress!, weights: w.baseAddress!, dlogprobs: d.baseAddress!, N: B * T)
+            }
+        }
+    }
+    pass.backward(dlogprobs: dlp)
+}
+
 /// Cross-entropy of the model on a batch, in Double, from a fresh forward pass.
 func batchLoss(_ pass: TrainingPass, tokens: [Int32], targets: [Int32], weights: [Float], B: Int, T: Int) -> Double {
     let lp = pass.forward(tokens: tokens, targets: targets, batch: B, seqLen: T).logprobs
