@@ -16,11 +16,12 @@ final class TextDatasetTests: XCTestCase {
 
     func testPackedRowsAreTheDocumentStreamCutEveryMaxLengthTokens() throws {
         let url = try file([#"{"text": "abc"}"#, #"{"text": "de", "source": "ignored"}"#, #"{"text": "fghij"}"#])
+        let short = try SFTDataset(text: try file([#"{"text": "abcd"}"#]), tokenizer: tokenizer, maxLength: 5, pack: true)
+        XCTAssertEqual(short.examples.map(\.tokens.count), [5], "bos a b c d | eos: a one-token remainder gives no (input, target) pair")
         let data = try SFTDataset(text: url, tokenizer: tokenizer, maxLength: 4, pack: true)
-        let eos = tokenizer.eosID, b = { (c: Character) in Int32(c.asciiValue!) }
-        let stream: [Int32] = [b("a"), b("b"), b("c"), eos, b("d"), b("e"), eos, b("f"), b("g"), b("h"), b("i"), b("j"), eos]
-        XCTAssertEqual(data.examples.map(\.tokens), [Array(stream[0..<4]), Array(stream[4..<8]), Array(stream[8..<12])],
-                       "the last, one-token piece gives no (input, target) pair and is dropped")
+        let (bos, eos) = (tokenizer.bosID, tokenizer.eosID), b = { (c: Character) in Int32(c.asciiValue!) }
+        let stream: [Int32] = [bos, b("a"), b("b"), b("c"), eos, bos, b("d"), b("e"), eos, bos, b("f"), b("g"), b("h"), b("i"), b("j"), eos]
+        XCTAssertEqual(data.examples.map(\.tokens), [Array(stream[0..<4]), Array(stream[4..<8]), Array(stream[8..<12]), Array(stream[12..<16])])
         XCTAssertTrue(data.examples.allSatisfy { $0.lossMask.allSatisfy { $0 == 1 } })
     }
 
