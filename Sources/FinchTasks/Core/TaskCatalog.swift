@@ -29,7 +29,7 @@ public struct TaskSettings: Sendable {
 /// The verifiable tasks by name, for the CLI and for anything that reads a task's name from
 /// a data file or a config.
 public enum TaskCatalog {
-    public static let names = ["addition", "generalpoints", "countdown", "arithmetic", "signoff"]
+    public static let names = ["addition", "generalpoints", "countdown", "arithmetic", "signoff", "cardrule"]
 
     /// Errors name the task and the setting at fault.
     public static func task(named name: String, settings: TaskSettings = TaskSettings()) throws -> any VerifiableTask {
@@ -63,18 +63,16 @@ public enum TaskCatalog {
             try reject("digits", settings.minDigits ?? settings.maxDigits)
             try reject("operations", settings.minOperations ?? settings.maxOperations)
             return GeneralPointsTask(rule: rule, reward: reward)
-        case "signoff":
+        case "signoff", "countdown", "cardrule":  // tasks without settings
             try reject("rule", settings.rule)
             try reject("reward", settings.reward)
             try reject("digits", settings.minDigits ?? settings.maxDigits)
             try reject("operations", settings.minOperations ?? settings.maxOperations)
-            return SignoffTask()
-        case "countdown":
-            try reject("rule", settings.rule)
-            try reject("reward", settings.reward)
-            try reject("digits", settings.minDigits ?? settings.maxDigits)
-            try reject("operations", settings.minOperations ?? settings.maxOperations)
-            return try CountdownTask()
+            switch name {
+            case "signoff": return SignoffTask()
+            case "countdown": return try CountdownTask()
+            default: return CardRuleTask()
+            }
         case "arithmetic":
             try reject("rule", settings.rule)
             try reject("reward", settings.reward)
