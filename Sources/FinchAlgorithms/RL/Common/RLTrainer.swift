@@ -83,9 +83,12 @@ public final class RLTrainer {
         do {
             return try TaskCatalog.task(named: section.task, settings: TaskSettings(rule: section.rule, reward: section.reward))
         } catch {
-            let text = "\(error)"
-            let key = text.contains("rule") ? "rl.rule" : text.contains("reward") ? "rl.reward" : "rl.task"
-            throw RunConfigError(location: key, message: text)
+            // The catalog's reasons start with the setting at fault ("rule does not apply…",
+            // "unknown reward…", "needs a rule…"); anything else is about the task itself.
+            let reason = (error as? DataError)?.reason ?? "\(error)"
+            let words = reason.split(separator: " ").prefix(3).map(String.init)
+            let key = words.contains("rule") ? "rl.rule" : words.contains("reward") ? "rl.reward" : "rl.task"
+            throw RunConfigError(location: key, message: "\(error)")
         }
     }
 
