@@ -1,3 +1,4 @@
+import FinchModel
 import Foundation
 
 /// A value of a parsed tokenizer.json or tokenizer_config.json, with the key path that leads to
@@ -102,20 +103,11 @@ struct JSONValue {
         return number
     }
 
-    /// An integral JSON number (not a boolean); nil for anything else.
-    static func integer(_ value: Any) -> Int? {
-        guard !isBoolean(value), let number = value as? NSNumber else { return nil }
-        let double = number.doubleValue
-        guard double == double.rounded(), abs(double) < 9.0e15 else { return nil }
-        return number.intValue
-    }
+    /// An integral JSON number (not a boolean); nil for anything else. `JSONScalars` tells
+    /// booleans from numbers, which JSONSerialization gives alike.
+    static func integer(_ value: Any) -> Int? { JSONScalars.integer(value) }
 
-    /// JSONSerialization gives both JSON numbers and booleans as NSNumber; booleans are the
-    /// ones of Objective-C type "c" (on Linux as on Darwin), so `1` is never taken for `true`.
-    static func isBoolean(_ value: Any) -> Bool {
-        guard let number = value as? NSNumber else { return false }
-        return String(cString: number.objCType) == "c"
-    }
+    static func isBoolean(_ value: Any) -> Bool { JSONScalars.isBoolean(value) }
 
     static func kind(of value: Any) -> String {
         switch value {
