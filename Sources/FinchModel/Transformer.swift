@@ -99,6 +99,10 @@ public final class Transformer: @unchecked Sendable {
         return 6 * n + 12 * Double(dims.L * T * dims.C)
     }
 
+    /// Model FLOPs for one token of a forward pass (a third of training's): what generation,
+    /// a reference policy's log-probs and evaluation cost per token, counted the same way.
+    public func forwardFlopsPerToken(seqLen T: Int) -> Double { trainingFlopsPerToken(seqLen: T) / 3 }
+
     @inline(__always) func norm(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>?,
                                 rstd: UnsafeMutablePointer<Float>?, inp: UnsafePointer<Float>,
                                 w: Int, b: Int?, N: Int) {

@@ -97,7 +97,8 @@ public final class SFTTrainer {
                            formatDuration(perStep * Double(t.steps - state.step))))
             run.metrics?.append(["step": Double(state.step), "loss": stats.loss, "lr": Double(stats.lr),
                                  "grad_norm": Double(stats.gradNorm), "tokens_per_s": tps,
-                                 "global_sample": Double(state.globalSample), "elapsed_s": state.elapsedSeconds],
+                                 "global_sample": Double(state.globalSample), "elapsed_s": state.elapsedSeconds,
+                                 "flops": state.flops],
                                 kind: "train")
             (windowTokens, windowStart) = (0, Date())
         }, progress: {
@@ -117,11 +118,12 @@ public final class SFTTrainer {
         let lp = pass.forward(tokens: batch.inputs, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen).logprobs
         // This rank's Σ −w·log p and Σ w, then the global sums that normalise every rank's gradient.
         let local = sftLoss(logprobs: lp, weights: batch.weights, normalizer: 1)
-        let global = try world.sum([local.loss, local.weightSum, Double(batch.lengths.reduce(0, +))])
+        let flops = model.trainingFlopsPerToken(seqLen: batch.seqLen) * Double(batch.batchSize * batch.seqLen)
+        let global = try world.sum([local.loss, local.weightSum, Double(batch.lengths.reduce(0, +)), flops])
         pass.backward(dlogprobs: sftLoss(logprobs: lp, weights: batch.weights, normalizer: global[1]).dlogprobs)
         try world.sumGradients(model.trainable.grads)
         let norm = clipGradNorm([model.trainable.grads], maxNorm: Float(config.train.gradClip))
-        let lr = run.advance()
+        let lr = run.advance(flops: global[3])
         let loss = global[1] > 0 ? global[0] / global[1] : 0
         losses[state.step] = loss
         return (loss, lr, norm, global[2])

@@ -9,10 +9,16 @@ struct UpdateSums {
     var tokens = 0.0, policyLoss = 0.0, valueLoss = 0.0, clipped = 0.0, entropy = 0.0
     /// Σ over answers of Σ_t (log π_old − log π_ref): the KL the controller tracks.
     var answers = 0.0, sequenceKL = 0.0
+    /// Model FLOPs of this learner's passes: forward-only ones and training ones, every position
+    /// of each batch layout (padding included, since it is computed).
+    var flops = 0.0
 
-    var array: [Double] { [tokens, policyLoss, valueLoss, clipped, entropy, answers, sequenceKL] }
+    var array: [Double] { [tokens, policyLoss, valueLoss, clipped, entropy, answers, sequenceKL, flops] }
     init() {}
-    init(array a: [Double]) { (tokens, policyLoss, valueLoss, clipped, entropy, answers, sequenceKL) = (a[0], a[1], a[2], a[3], a[4], a[5], a[6]) }
+    init(array a: [Double]) {
+        (tokens, policyLoss, valueLoss, clipped, entropy, answers, sequenceKL) = (a[0], a[1], a[2], a[3], a[4], a[5], a[6])
+        flops = a[7]
+    }
 }
 
 /// The update every RL algorithm shares, run by every learner on its share of a step's
@@ -107,6 +113,8 @@ final class PolicyUpdate {
             let batch = layout(rows[micro], seqLen: T)
             let refLogprobs = reference?.forward(batch, temperature: temperature).logprobs
             let policy = needsValues || recomputesOld ? pass.forward(batch, temperature: temperature) : nil
+            let forwards = (refLogprobs == nil ? 0 : 1) + (policy == nil ? 0 : 1)
+            sums.flops += Double(forwards * batch.batch * batch.seqLen) * model.forwardFlopsPerToken(seqLen: batch.seqLen)
             for (r, i) in micro.enumerated() {
                 let positions = batch.completionIndices[r]
                 if recomputesOld, let policy { rows[i].old = positions.map { policy.logprobs[$0] } }
@@ -137,6 +145,7 @@ final class PolicyUpdate {
         let batch = layout(rows, seqLen: T)
         let out = pass.forward(batch, entropy: true, temperature: temperature)
         let N = batch.batch * batch.seqLen
+        sums.flops += Double(N) * model.trainingFlopsPerToken(seqLen: batch.seqLen)
         // Gather the completion tokens, flat in row order, as the loss reads them.
         let positions = batch.completionIndices.flatMap { $0 }
         let hasValues = out.values != nil && rows.first?.returns != nil

@@ -26,12 +26,14 @@ public struct RLStepRecord: Sendable {
     /// collecting them; for colocated rollouts, generating them), and the step's total.
     public var waitSeconds: Double
     public var stepSeconds: Double
+    /// Model FLOPs of the run up to and including this step (`RLTrainerState.flops`).
+    public var flops: Double
 
     var metrics: [String: Double] {
         var m = ["step": Double(step), "reward": meanReward, "accuracy": accuracy, "format_rate": formatRate,
          "response_length": responseLength, "clip_fraction": clipFraction, "kl": kl, "entropy": entropy,
          "policy_loss": policyLoss, "value_loss": valueLoss, "beta": beta, "grad_norm": gradNorm, "lr": lr,
-         "staleness": Double(staleness), "wait_s": waitSeconds, "step_s": stepSeconds]
+         "staleness": Double(staleness), "wait_s": waitSeconds, "step_s": stepSeconds, "flops": flops]
         if let meanTaskReward { m["task_reward"] = meanTaskReward }
         return m
     }

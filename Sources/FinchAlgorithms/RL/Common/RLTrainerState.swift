@@ -21,11 +21,33 @@ public struct RLTrainerState: RunState {
     /// What the reference policy is (the run's initial weights), checked on resume.
     public var reference: String
     public var elapsedSeconds: Double
+    /// Model FLOPs so far: generating and scoring every answer (forward passes) and every
+    /// learner pass over them (`RLLearner.rolloutFlops`, `UpdateSums.flops`), the compute axis of a study.
+    public var flops: Double = 0
 
     public var summary: String { "step \(step), policy version \(policyVersion), β \(klController.beta)" }
 
     enum CodingKeys: String, CodingKey {
         case step, promptCursor = "prompt_cursor", policyVersion = "policy_version", optimizerStep = "optimizer_step"
-        case klController = "kl_controller", reference, elapsedSeconds = "elapsed_seconds"
+        case klController = "kl_controller", reference, elapsedSeconds = "elapsed_seconds", flops
+    }
+
+    init(step: Int, promptCursor: Int, policyVersion: Int, optimizerStep: Int, klController: KLController,
+         reference: String, elapsedSeconds: Double) {
+        (self.step, self.promptCursor, self.policyVersion, self.optimizerStep) = (step, promptCursor, policyVersion, optimizerStep)
+        (self.klController, self.reference, self.elapsedSeconds) = (klController, reference, elapsedSeconds)
+    }
+
+    /// Checkpoints written before FLOPs were counted read as having counted none.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        step = try c.decode(Int.self, forKey: .step)
+        promptCursor = try c.decode(Int.self, forKey: .promptCursor)
+        policyVersion = try c.decode(Int.self, forKey: .policyVersion)
+        optimizerStep = try c.decode(Int.self, forKey: .optimizerStep)
+        klController = try c.decode(KLController.self, forKey: .klController)
+        reference = try c.decode(String.self, forKey: .reference)
+        elapsedSeconds = try c.decode(Double.self, forKey: .elapsedSeconds)
+        flops = try c.decodeIfPresent(Double.self, forKey: .flops) ?? 0
     }
 }
