@@ -19,6 +19,9 @@ public struct EvalComparison {
               before.outcomes.keys.isEmpty || after.outcomes.keys.isEmpty || before.outcomes.keys == after.outcomes.keys else {
             throw TrainError("\(names.0) and \(names.1) were not evaluated on the same problems: \(before.summary) against \(after.summary)")
         }
+        guard before.revisions == after.revisions else {
+            throw TrainError("\(names.0) allowed \(before.revisions) revision(s) after a wrong answer and \(names.1) \(after.revisions): evaluate both with the same --revisions")
+        }
         // Both files name the same prompts; the keys of either (older files have none) group them.
         let grouping = before.outcomes.keys.isEmpty ? after.outcomes : before.outcomes
         func paired(_ baseline: [Double], _ candidate: [Double]) throws -> PairedDifference {

@@ -11,17 +11,20 @@ public struct EvalReport: Codable, Sendable {
     public let seed: UInt64
     public let maxNewTokens: Int
     public let temperature: Float?
+    /// Tries after a wrong answer (`TaskEvalOptions.revisions`); 0 in files written before revisions.
+    public let revisions: Int
     public let counts: TaskEvalCounts
     public let examples: [TaskEvalExample]
     public let outcomes: ProblemOutcomes
 
     enum CodingKeys: String, CodingKey {
-        case checkpoint, task, rule, problems, seed, counts, examples, greedy, sampled
+        case checkpoint, task, rule, problems, seed, counts, examples, greedy, sampled, revisions
         case maxNewTokens = "max_new_tokens", outcomes = "per_problem"
     }
 
     public init(checkpoint: String, task: String, rule: String?, problems: String, seed: UInt64, maxNewTokens: Int,
-         temperature: Float?, counts: TaskEvalCounts, examples: [TaskEvalExample], outcomes: ProblemOutcomes) {
+         temperature: Float?, revisions: Int = 0, counts: TaskEvalCounts, examples: [TaskEvalExample], outcomes: ProblemOutcomes) {
+        self.revisions = revisions
         self.checkpoint = checkpoint
         self.task = task
         self.rule = rule
@@ -43,6 +46,7 @@ public struct EvalReport: Codable, Sendable {
         problems = try c.decode(String.self, forKey: .problems)
         seed = try c.decode(UInt64.self, forKey: .seed)
         maxNewTokens = try c.decode(Int.self, forKey: .maxNewTokens)
+        revisions = try c.decodeIfPresent(Int.self, forKey: .revisions) ?? 0
         counts = try c.decode(TaskEvalCounts.self, forKey: .counts)
         examples = try c.decode([TaskEvalExample].self, forKey: .examples)
         outcomes = try c.decode(ProblemOutcomes.self, forKey: .outcomes)
@@ -84,6 +88,7 @@ public struct EvalReport: Codable, Sendable {
         try container.encode(problems, forKey: .problems)
         try container.encode(seed, forKey: .seed)
         try container.encode(maxNewTokens, forKey: .maxNewTokens)
+        try container.encode(revisions, forKey: .revisions)
         try container.encode(counts, forKey: .counts)
         try container.encode(examples, forKey: .examples)
         try container.encode(outcomes, forKey: .outcomes)
@@ -108,6 +113,7 @@ public struct EvalReport: Codable, Sendable {
                          percent(counts.sampledFormatErrorRate)))
         }
         let header = "\(task)\(rule.map { " (\($0))" } ?? ""): \(counts.problems) problems from \(problems)"
+            + (revisions > 0 ? ", up to \(revisions) revision(s) after a wrong answer" : "")
         let widths = [rows.map(\.0.count).max()!, 8, 8, 12, 14]
         func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
         let lines = rows.map { row in

@@ -15,12 +15,16 @@ public struct TaskEvalOptions: Sendable {
     public var seed: UInt64
     /// Sequences decoded together.
     public var batchSize: Int
+    /// Tries after a wrong answer (`RevisionPrompt`): an answer counts as solved if any of its
+    /// 1 + `revisions` tries is correct, and its other figures are its last try's.
+    public var revisions: Int
     /// Told after every batch how far decoding is ("sampled 640/2000 answers"), for a progress line.
     public var progress: (@Sendable (String) -> Void)?
 
     public init(maxNewTokens: Int, samples: Int = 0, temperature: Float = 1, seed: UInt64 = 0, batchSize: Int = 64,
-                progress: (@Sendable (String) -> Void)? = nil) {
+                revisions: Int = 0, progress: (@Sendable (String) -> Void)? = nil) {
         self.progress = progress
+        self.revisions = revisions
         self.maxNewTokens = maxNewTokens
         self.samples = samples
         self.temperature = temperature
@@ -125,8 +129,8 @@ public struct TaskEvalResult: Sendable {
 /// model's context, naming the problem.
 public func evaluateTask(model: Transformer, tokenizer: any Tokenizer, task: any VerifiableTask,
                          problems: ArraySlice<TaskInstance>, options: TaskEvalOptions) throws -> TaskEvalResult {
-    guard options.maxNewTokens >= 1, options.batchSize >= 1, options.samples >= 0 else {
-        throw TrainError("task evaluation: maxNewTokens (\(options.maxNewTokens)) and batchSize (\(options.batchSize)) must be at least 1, samples (\(options.samples)) at least 0")
+    guard options.maxNewTokens >= 1, options.batchSize >= 1, options.samples >= 0, options.revisions >= 0 else {
+        throw TrainError("task evaluation: maxNewTokens (\(options.maxNewTokens)) and batchSize (\(options.batchSize)) must be at least 1, samples (\(options.samples)) and revisions (\(options.revisions)) at least 0")
     }
     let template = try ChatTemplate(tokenizer: tokenizer)
     var prompts: [Int: [Int32]] = [:]
@@ -196,29 +200,51 @@ private struct ScoredAnswer {
     let problem: Int
     let text: String
     let truncated: Bool
+    /// The last try's verdict.
     let verdict: Verdict
 }
 
-/// `answersPerProblem` answers to every problem, decoded `options.batchSize` at a time.
+/// `answersPerProblem` answers to every problem, decoded `options.batchSize` at a time; with
+/// `options.revisions`, each wrong answer is then asked again (`RevisionPrompt`) until it is
+/// right or out of tries, round by round so that each round still decodes in full batches.
 private func decode(model: Transformer, template: ChatTemplate, task: any VerifiableTask,
                     problems: ArraySlice<TaskInstance>, prompts: [Int: [Int32]], answersPerProblem: Int,
                     sampling: SamplingParams, options: TaskEvalOptions) throws -> [ScoredAnswer] {
     let rows = problems.indices.flatMap { index in (0..<answersPerProblem).map { (problem: index, sample: $0) } }
     let tokenizer = template.tokenizer
-    var answers: [ScoredAnswer] = []
-    for start in stride(from: 0, to: rows.count, by: options.batchSize) {
-        let batch = rows[start..<min(rows.count, start + options.batchSize)]
-        let outputs = generate(model: model, prompts: batch.map { prompts[$0.problem]! },
-                               maxNewTokens: options.maxNewTokens, sampling: sampling, stopTokens: template.stopTokens,
-                               seeds: batch.map { answerSeed(base: options.seed, problem: $0.problem, sample: $0.sample) })
-        for (row, output) in zip(batch, outputs) {
-            let text = tokenizer.decode(output.tokens.filter { !template.stopTokens.contains($0) })
-            answers.append(ScoredAnswer(problem: row.problem, text: text, truncated: output.finish == .length,
-                                        verdict: try task.score(problems[row.problem], completion: text)))
+    let label = answersPerProblem == 1 && sampling == .greedy ? "greedy" : "sampled"
+    var answers = [ScoredAnswer?](repeating: nil, count: rows.count)
+    var pending = rows.indices.map { (row: $0, prompt: prompts[rows[$0].problem]!) }
+    for round in 0...options.revisions where !pending.isEmpty {
+        var next: [(row: Int, prompt: [Int32])] = []
+        for start in stride(from: 0, to: pending.count, by: options.batchSize) {
+            let batch = pending[start..<min(pending.count, start + options.batchSize)]
+            let outputs = generate(model: model, prompts: batch.map(\.prompt),
+                                   maxNewTokens: options.maxNewTokens, sampling: sampling, stopTokens: template.stopTokens,
+                                   seeds: batch.map { revisionSeed(base: options.seed, round: round, problem: rows[$0.row].problem, sample: rows[$0.row].sample) })
+            for (item, output) in zip(batch, outputs) {
+                let problem = rows[item.row].problem
+                let text = tokenizer.decode(output.tokens.filter { !template.stopTokens.contains($0) })
+                let verdict = try task.score(problems[problem], completion: text)
+                answers[item.row] = ScoredAnswer(problem: problem, text: text, truncated: output.finish == .length,
+                                                 verdict: verdict)
+                guard !verdict.correct, round < options.revisions else { continue }
+                let question = try task.revisionQuestion(for: problems[problem])
+                let revision = template.promptTokens(for: RevisionPrompt.text(question: question, failedAnswer: text, reason: verdict.reason))
+                if revision.count < model.config.maxPositions { next.append((item.row, revision)) }
+            }
+            let done = answers.count { $0 != nil }
+            options.progress?("\(label) \(done)/\(rows.count) answers" + (round > 0 ? ", revision \(round)" : ""))
         }
-        options.progress?("\(answersPerProblem == 1 && sampling == .greedy ? "greedy" : "sampled") \(answers.count)/\(rows.count) answers")
+        pending = next
     }
-    return answers
+    return answers.map { $0! }
+}
+
+/// The seed of try `round` of an answer: the first try's is `answerSeed`'s, so an evaluation
+/// without revisions draws what it always drew.
+public func revisionSeed(base: UInt64, round: Int, problem: Int, sample: Int) -> UInt64 {
+    answerSeed(base: round == 0 ? base : base ^ (UInt64(round) &* 0x94D0_49BB_1331_11EB), problem: problem, sample: sample)
 }
 
 extension TaskEvalCounts {

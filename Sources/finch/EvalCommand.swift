@@ -27,6 +27,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Token budget per answer (default: twice the longest reference solution, plus 16).")
     var maxNewTokens: Int?
     @Option(help: "Sequences decoded together.") var batchSize = 64
+    @Option(help: "Tries after a wrong answer: the answer and the verifier's reason are shown and the model asked again (Chu et al.'s sequential revision).")
+    var revisions = 0
     @Option(help: "Kernel threads.") var threads = 1
     @OptionGroup(title: "Policies trained from preferences") var preference: PreferenceEvalOptions
     @Option(help: "Instead of a task: per-token loss and perplexity of this JSONL file of {\"text\": …} records.")
@@ -35,7 +37,7 @@ struct Eval: ParsableCommand {
     /// Under mpirun every rank evaluates its share of the problems (same checkpoint, same
     /// problem list) and rank 0 reports the summed counts: the numbers one process would give.
     func run() throws {
-        guard samples >= 0, batchSize >= 1 else { throw ValidationError("--samples must be >= 0 and --batch-size >= 1") }
+        guard samples >= 0, batchSize >= 1, revisions >= 0 else { throw ValidationError("--samples and --revisions must be >= 0 and --batch-size >= 1") }
         guard temperature.isFinite, temperature > 0 || samples == 0 else {
             throw ValidationError("--temperature must be a positive finite number for --samples, got \(temperature)")
         }
@@ -83,7 +85,7 @@ struct Eval: ParsableCommand {
                                       problems: problems[share],
                                       options: TaskEvalOptions(maxNewTokens: budget, samples: samples,
                                                                temperature: temperature, seed: seed, batchSize: batchSize,
-                                                               progress: showProgress))
+                                                               revisions: revisions, progress: showProgress))
         TerminalLine.shared.clear()
         let counts = try result.counts.summed(over: world)
         var outcomes = try result.outcomes.gathered(over: world, offset: share.lowerBound, total: problems.count)
@@ -91,7 +93,7 @@ struct Eval: ParsableCommand {
         guard world.isCoordinator else { return }
         let report = EvalReport(checkpoint: checkpoint, task: task.name, rule: task.rule,
                                 problems: data ?? "generated held-out set, seed \(seed)", seed: seed,
-                                maxNewTokens: budget, temperature: samples > 0 ? temperature : nil,
+                                maxNewTokens: budget, temperature: samples > 0 ? temperature : nil, revisions: revisions,
                                 counts: counts, examples: result.examples, outcomes: outcomes)
         print(report.table)
         if let out { try report.write(to: out) }

@@ -33,6 +33,10 @@ public protocol VerifiableTask: Sendable {
 
     /// The question as the model sees it (the prompt part of the chat template).
     func prompt(for problem: Problem) -> String
+    /// The question without its answer-format instructions, as a revision quotes it back
+    /// (`RevisionPrompt`): the instructions were read once already, and a small model's context
+    /// must still hold the failed answer, the reason and the next answer. The prompt by default.
+    func revisionQuestion(for problem: Problem) -> String
     /// A correct worked solution in exactly the format the verifier reads: the SFT target.
     func referenceSolution(for problem: Problem) -> String
     func score(_ problem: Problem, completion: String) -> Verdict
@@ -111,6 +115,13 @@ extension VerifiableTask {
     /// Scores a completion for a problem given as a record (what a rollout worker holds).
     public func score(_ instance: TaskInstance, completion: String) throws -> Verdict {
         score(try problem(from: instance), completion: completion)
+    }
+
+    public func revisionQuestion(for problem: Problem) -> String { prompt(for: problem) }
+
+    /// The question of a problem given as a record, as a revision quotes it.
+    public func revisionQuestion(for instance: TaskInstance) throws -> String {
+        revisionQuestion(for: try problem(from: instance))
     }
 
     /// The reference solution of a problem given as a record.

@@ -105,6 +105,11 @@ public struct GeneralPointsTask: VerifiableTask {
         """
     }
 
+    /// The cards and the rule: the instructions and the target are the same in every prompt.
+    public func revisionQuestion(for deal: GeneralPointsDeal) -> String {
+        "Cards: \(deal.cards.joined(separator: ", "))\nRule: \(ruleInWords)\n"
+    }
+
     public func referenceSolution(for deal: GeneralPointsDeal) -> String {
         guard let solution = solve(deal) else { return solutionText(numbers: values(of: deal), formula: "none") }
         return solutionText(numbers: values(of: deal), formula: "\(solution.text) = \(Self.target)")

@@ -9,6 +9,11 @@ import FinchKernels
 struct DigitsTask: VerifiableTask {
     struct Problem: Codable, Hashable, Sendable { var id: Int }
 
+    /// A coin-flip grader for tests of revisions: an answer is correct when its first byte is
+    /// even, which a random model's answer is about half the time, so wrong answers and right
+    /// revisions of them are both common. The reward stays the digit fraction.
+    var firstByteEven = false
+
     var name: String { "digits" }
     var rule: String? { nil }
 
@@ -21,6 +26,11 @@ struct DigitsTask: VerifiableTask {
     func score(_ problem: Problem, completion: String) -> Verdict {
         let digits = completion.filter(\.isASCIIDigitCharacter).count
         let fraction = completion.isEmpty ? 0 : Double(digits) / Double(completion.count)
+        if firstByteEven {
+            let even = completion.utf8.first.map { $0 % 2 == 0 } ?? false
+            return Verdict(reward: even ? 1 : 0, correct: even, formatOK: !completion.isEmpty,
+                           reason: even ? "the first byte is even" : "the first byte is not even")
+        }
         return Verdict(reward: fraction, correct: fraction == 1, formatOK: !completion.isEmpty,
                        reason: "\(digits) of \(completion.count) characters are digits")
     }

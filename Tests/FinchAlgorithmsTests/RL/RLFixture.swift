@@ -31,19 +31,20 @@ struct RLFixture {
     }
 
     /// `rl` and `distributed` are YAML flow mappings' contents, appended to the defaults.
+    /// `positions`: the model's context (revisions need room to quote an answer back).
     func config(steps: Int, run: String, every: Int = 0, rl: String = "", distributed: String = "",
-                overrides: [String] = []) throws -> RLRunConfig {
+                overrides: [String] = [], positions: Int = 48, task: String = "digits") throws -> RLRunConfig {
         let yaml = """
         model:
           init: scratch
           seed: 3
-          config: {model_type: gpt2, vocab_size: 262, n_embd: 32, n_layer: 2, n_head: 2, n_positions: 48}
+          config: {model_type: gpt2, vocab_size: 262, n_embd: 32, n_layer: 2, n_head: 2, n_positions: \(positions)}
         data: {train: \(path("train.jsonl").path), seed: 1}
         train: {steps: \(steps), lr: 1.0e-2, warmup_steps: 0, min_lr: 1.0e-2, threads: 1, grad_clip: 1.0}
         checkpoint: {dir: \(path(run).path), every: \(every), keep_last: 0}
         logging: {every: 1}
         distributed: {\(distributed)}
-        rl: {algorithm: grpo, task: digits, prompts_per_step: 4, group_size: 8, max_new_tokens: 8, rollout_batch: 32\(rl.isEmpty ? "" : ", " + rl)}
+        rl: {algorithm: grpo, task: \(task), prompts_per_step: 4, group_size: 8, max_new_tokens: 8, rollout_batch: 32\(rl.isEmpty ? "" : ", " + rl)}
         """
         return try RLRunConfig.parse(yaml: yaml, file: "test.yaml", overrides: overrides)
     }

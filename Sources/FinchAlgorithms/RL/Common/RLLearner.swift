@@ -89,7 +89,14 @@ final class RLLearner {
         }
         return RemoteRollouts(channel: isCoordinator ? groups.rollout.map(RolloutChannel.init) : nil,
                               learners: groups.learners, weights: [model.trainable.params.buffer], stream: stream,
-                              groupSize: section.groupSize)
+                              groupSize: section.groupSize, revisions: section.revisions)
+    }
+
+    /// What making `answer` cost: a forward pass over its prompt and its tokens (the KV cache
+    /// makes each generated token one position of the model), whichever rank made it.
+    private func rolloutFlops(_ answer: Trajectory) -> Double {
+        let length = answer.promptTokens.count + answer.completion.count
+        return Double(length) * model.forwardFlopsPerToken(seqLen: length)
     }
 
     /// One batch: collect it (requesting it first in sync mode, the next one first in async),
@@ -121,6 +128,7 @@ final class RLLearner {
         run.state.promptCursor = state.step * section.promptsPerStep
         run.state.policyVersion += 1
         run.state.optimizerStep = run.optimizer.step
+        run.state.flops += sums.flops + batch.reduce(0) { $0 + rolloutFlops($1) }
 
         let n = Double(batch.count), tokens = max(sums.tokens, 1)
         let record = RLStepRecord(
@@ -131,7 +139,7 @@ final class RLLearner {
             clipFraction: sums.clipped / tokens, kl: meanKL, entropy: sums.entropy / tokens,
             policyLoss: sums.policyLoss / tokens, valueLoss: sums.valueLoss / tokens, beta: beta,
             gradNorm: Double(gradNorm), lr: Double(lr), staleness: state.policyVersion - 1 - oldest,
-            waitSeconds: wait, stepSeconds: Date().timeIntervalSince(started))
+            waitSeconds: wait, stepSeconds: Date().timeIntervalSince(started), flops: state.flops)
         guard isCoordinator else { return }
         history.append(record)
         run.metrics?.append(record.metrics, kind: "rl")
@@ -152,7 +160,8 @@ final class RLLearner {
         let problems = evalProblems.prefix(run.config.train.evalSamples)
         let local = try evaluateTask(model: model, tokenizer: run.tokenizer, task: task,
                                      problems: problems[world.share(of: problems.count)],
-                                     options: TaskEvalOptions(maxNewTokens: section.maxNewTokens, batchSize: section.rolloutBatch))
+                                     options: TaskEvalOptions(maxNewTokens: section.maxNewTokens, batchSize: section.rolloutBatch,
+                                                              revisions: section.revisions))
         let counts = try local.counts.summed(over: world)
         guard isCoordinator else { return }
         evaluations[state.step] = counts

@@ -46,6 +46,7 @@ public struct RLSection: AlgorithmConfig {
     public var entropyCoef = 0.0
     public var rolloutPrecision = DecodePrecision.fp32
     public var packPrompts = true
+    public var revisions = 0
     public var seed: UInt64 = 0
     public var grpo = GRPOSettings()
     public var ppo = PPOSettings()
@@ -88,6 +89,8 @@ public struct RLSection: AlgorithmConfig {
                 "Weights and KV cache of rollout decoding: fp32, or bf16 (half the bytes per token; learners then recompute log π_old with their FP32 pass, so importance ratios stay exact; sync mode only)."),
         .value("pack_prompts", \.packPrompts, .boolean,
                "Train the answers to one prompt in one row, the prompt computed once (equal to padded rows up to float rounding; far fewer tokens when prompts are long)."),
+        .value("revisions", \.revisions, .integer(atLeast: 0),
+               "Tries after a wrong answer (Chu et al.'s sequential revision): the answer and the verifier's reason are appended to the prompt and the model asked again; every try is trained on, and GRPO compares all tries at a prompt. The in-run evaluation allows as many."),
         .value("seed", \.seed, .unsignedInteger, "Base seed of every sampled answer (mixed with its prompt's global index and its number)."),
     ] + GRPOSettings.keys.map { $0.lifted(into: \.grpo, variants: [Algorithm.grpo.rawValue]) }
       + PPOSettings.keys.map { $0.lifted(into: \.ppo, variants: [Algorithm.ppo.rawValue]) }

@@ -60,7 +60,7 @@ public final class RLTrainer {
         let learned = try section.rewardModel.map {
             try RewardModelReward(directory: URL(fileURLWithPath: $0), task: task, template: template, batchSize: section.rolloutBatch)
         }
-        let engine = RolloutEngine(model: model, template: template, reward: reward ?? learned ?? TaskReward(task: task),
+        let engine = RolloutEngine(model: model, template: template, task: task, reward: reward ?? learned ?? TaskReward(task: task),
                                    section: section)
         switch groups.role {
         case .learner:

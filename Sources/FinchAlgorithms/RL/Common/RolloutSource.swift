@@ -15,12 +15,21 @@ protocol RolloutSource {
     func finish() throws
 }
 
-/// Sorts a batch and checks it is exactly the answers asked for.
-func assembled(_ parts: [[Trajectory]], batch: Int, stream: PromptStream, groupSize: Int) throws -> [Trajectory] {
-    let all = parts.joined().sorted { ($0.prompt, $0.sample) < ($1.prompt, $1.sample) }
+/// Sorts a batch and checks it is exactly the answers asked for: every (prompt, sample) once,
+/// with its tries 0, 1, … in order, none beyond `revisions`.
+func assembled(_ parts: [[Trajectory]], batch: Int, stream: PromptStream, groupSize: Int, revisions: Int = 0) throws -> [Trajectory] {
+    let all = parts.joined().sorted { ($0.prompt, $0.sample, $0.revision) < ($1.prompt, $1.sample, $1.revision) }
     let expected = stream.globalIndices(ofBatch: batch).flatMap { p in (0..<groupSize).map { (p, $0) } }
-    guard all.count == expected.count, zip(all, expected).allSatisfy({ $0.prompt == $1.0 && $0.sample == $1.1 }) else {
-        throw TrainError("batch \(batch): received \(all.count) answers that are not the \(expected.count) requested (prompts \(stream.globalIndices(ofBatch: batch)), \(groupSize) each)")
+    let firstTries = all.filter { $0.revision == 0 }
+    var complete = firstTries.count == expected.count
+        && zip(firstTries, expected).allSatisfy { $0.prompt == $1.0 && $0.sample == $1.1 }
+    for (previous, next) in zip(all, all.dropFirst()) where next.revision > 0 {
+        let follows = previous.prompt == next.prompt && previous.sample == next.sample && previous.revision + 1 == next.revision
+        if !follows || next.revision > revisions || previous.correct { complete = false }
+    }
+    if all.first.map({ $0.revision > 0 }) == true { complete = false }
+    guard complete else {
+        throw TrainError("batch \(batch): received \(all.count) answers that are not the \(expected.count) requested (prompts \(stream.globalIndices(ofBatch: batch)), \(groupSize) each" + (revisions > 0 ? ", each with up to \(revisions) revision(s) after a wrong try)" : ")"))
     }
     return all
 }
@@ -50,13 +59,15 @@ final class ColocatedRollouts: RolloutSource {
         }
         let local = try engine.rollouts(for: prompts, version: version)
         guard let comm = learners, comm.size > 1 else {
-            pending[batch] = try assembled([local], batch: batch, stream: stream, groupSize: engine.section.groupSize)
+            pending[batch] = try assembled([local], batch: batch, stream: stream, groupSize: engine.section.groupSize,
+                                           revisions: engine.section.revisions)
             return
         }
         var whole = Data()
         if let gathered = try comm.gatherBytes(try TrajectoryCoding.encode(local), root: 0) {
             let parts = try gathered.enumerated().map { try TrajectoryCoding.decode($1, from: "learner \($0)") }
-            whole = try TrajectoryCoding.encode(assembled(parts, batch: batch, stream: stream, groupSize: engine.section.groupSize))
+            whole = try TrajectoryCoding.encode(assembled(parts, batch: batch, stream: stream, groupSize: engine.section.groupSize,
+                                                          revisions: engine.section.revisions))
         }
         pending[batch] = try TrajectoryCoding.decode(try comm.broadcastBytes(whole, root: 0), from: "the coordinator")
     }
@@ -77,14 +88,16 @@ final class RemoteRollouts: RolloutSource {
     let weights: [UnsafeMutableBufferPointer<Float>]
     let stream: PromptStream
     let groupSize: Int
+    let revisions: Int
 
     init(channel: RolloutChannel?, learners: Communicator?, weights: [UnsafeMutableBufferPointer<Float>],
-         stream: PromptStream, groupSize: Int) {
+         stream: PromptStream, groupSize: Int, revisions: Int) {
         self.channel = channel
         self.learners = learners
         self.weights = weights
         self.stream = stream
         self.groupSize = groupSize
+        self.revisions = revisions
     }
 
     func request(batch: Int, version: Int) throws {
@@ -97,7 +110,7 @@ final class RemoteRollouts: RolloutSource {
             let parts = try channel.collect().enumerated().map { worker, bytes in
                 try TrajectoryCoding.decode(bytes, from: "rollout worker \(worker)")
             }
-            let whole = try assembled(parts, batch: batch, stream: stream, groupSize: groupSize)
+            let whole = try assembled(parts, batch: batch, stream: stream, groupSize: groupSize, revisions: revisions)
             guard let learners, learners.size > 1 else { return whole }
             data = try TrajectoryCoding.encode(whole)
         }

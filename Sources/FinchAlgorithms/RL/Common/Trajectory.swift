@@ -11,6 +11,9 @@ public struct Trajectory: Codable, Equatable, Sendable {
     public var prompt: Int
     /// Which of the prompt's `group_size` answers this is.
     public var sample: Int
+    /// Which try of that answer (0 the first; `rl.revisions` allows more after a wrong one, whose
+    /// `promptTokens` then quote the failed try and its reason).
+    public var revision: Int = 0
     /// The chat-templated prompt tokens.
     public var promptTokens: [Int32]
     /// The generated tokens, the end-of-sequence token included when the answer stopped.
@@ -30,7 +33,7 @@ public struct Trajectory: Codable, Equatable, Sendable {
     public var taskReward: Double? = nil
 
     enum CodingKeys: String, CodingKey {
-        case prompt, sample, promptTokens = "prompt_tokens", completion, logprobs, reward, correct
+        case prompt, sample, revision, promptTokens = "prompt_tokens", completion, logprobs, reward, correct
         case formatOK = "format_ok", finish, version, taskReward = "task_reward"
     }
 }

@@ -7,8 +7,14 @@ struct GRPO: RLObjective {
 
     var usesValueHead: Bool { false }
 
+    /// A group is every try at one prompt: without revisions its `group_size` answers; with
+    /// them also the revisions, whose baseline is then the mean over all tries at the prompt.
     func answerAdvantages(_ batch: [Trajectory]) -> [Double]? {
-        groupAdvantages(rewards: batch.map(\.reward), groupSize: section.groupSize, scaleByStd: section.grpo.scaleByGroupStd)
+        var sizes: [Int] = []
+        for (i, answer) in batch.enumerated() {
+            if i > 0, batch[i - 1].prompt == answer.prompt { sizes[sizes.count - 1] += 1 } else { sizes.append(1) }
+        }
+        return groupAdvantages(rewards: batch.map(\.reward), groupSizes: sizes, scaleByStd: section.grpo.scaleByGroupStd)
     }
 
     func prepare(_ rows: inout [LearnerRow], beta: Double, world: TrainingWorld) throws {}

@@ -52,14 +52,24 @@ public func k3KL(logprob: Double, refLogprob: Double) -> (kl: Double, dlogprob: 
 /// equal gets advantage 0 everywhere: it carries no signal about which answer is better.
 public func groupAdvantages(rewards: [Double], groupSize: Int, scaleByStd: Bool, epsilon: Double = 1e-6) -> [Double] {
     precondition(groupSize >= 1 && rewards.count % groupSize == 0, "groupAdvantages: rewards must come in whole groups")
+    return groupAdvantages(rewards: rewards, groupSizes: Array(repeating: groupSize, count: rewards.count / groupSize),
+                           scaleByStd: scaleByStd, epsilon: epsilon)
+}
+
+/// The same over consecutive groups of the given sizes (a prompt's tries with `rl.revisions`).
+public func groupAdvantages(rewards: [Double], groupSizes: [Int], scaleByStd: Bool, epsilon: Double = 1e-6) -> [Double] {
+    precondition(groupSizes.allSatisfy { $0 >= 1 } && groupSizes.reduce(0, +) == rewards.count,
+                 "groupAdvantages: the group sizes must cover the rewards")
     var advantages = [Double](repeating: 0, count: rewards.count)
-    for start in stride(from: 0, to: rewards.count, by: groupSize) {
-        let group = rewards[start..<start + groupSize]
-        let mean = group.reduce(0, +) / Double(groupSize)
+    var start = 0
+    for size in groupSizes {
+        let group = rewards[start..<start + size]
+        let mean = group.reduce(0, +) / Double(size)
         // Sample std (n − 1), as DeepSeekMath and TRL compute it.
-        let variance = groupSize > 1 ? group.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(groupSize - 1) : 0
+        let variance = size > 1 ? group.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(size - 1) : 0
         let scale = scaleByStd ? 1 / (variance.squareRoot() + epsilon) : 1
         for i in group.indices { advantages[i] = (rewards[i] - mean) * scale }
+        start += size
     }
     return advantages
 }
