@@ -36,7 +36,11 @@ final class SFTTrainerTests: XCTestCase {
             XCTAssertEqual(a.bitPattern, b.bitPattern, "step \(step): \(a) vs \(b)")
         }
         XCTAssertEqual(full.model.params.array, second.model.params.array)
-        print("resume: losses of steps 4-8 identical:", (4...8).map { full.losses[$0]! })
+        // The compute count is part of the state: saved, restored, and at least 6·N per position
+        // of 8 steps of 4 rows (every row is longer than a token).
+        XCTAssertEqual(full.state.flops, second.state.flops)
+        XCTAssertGreaterThanOrEqual(full.state.flops, 6 * Double(full.model.parameterCountExcludingPositions) * 8 * 4 * 2)
+        print("resume: losses of steps 4-8 identical:", (4...8).map { full.losses[$0]! }, "flops", full.state.flops)
     }
 
     /// Eight prompts with arbitrary answers: after training, greedy decoding must give them back.

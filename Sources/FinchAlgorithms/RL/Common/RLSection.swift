@@ -90,7 +90,7 @@ public struct RLSection: AlgorithmConfig {
         .value("pack_prompts", \.packPrompts, .boolean,
                "Train the answers to one prompt in one row, the prompt computed once (equal to padded rows up to float rounding; far fewer tokens when prompts are long)."),
         .value("revisions", \.revisions, .integer(atLeast: 0),
-               "Tries after a wrong answer (Chu et al.'s sequential revision): the answer and the verifier's reason are appended to the prompt and the model asked again; every try is trained on, and GRPO compares all tries at a prompt. The in-run evaluation allows as many."),
+               "Tries after a wrong answer (Chu et al.'s sequential revision): the model is shown the task's question, its answer and the verifier's reason, and asked again; every try is trained on, and GRPO compares all tries at a prompt. The in-run evaluation allows as many."),
         .value("seed", \.seed, .unsignedInteger, "Base seed of every sampled answer (mixed with its prompt's global index and its number)."),
     ] + GRPOSettings.keys.map { $0.lifted(into: \.grpo, variants: [Algorithm.grpo.rawValue]) }
       + PPOSettings.keys.map { $0.lifted(into: \.ppo, variants: [Algorithm.ppo.rawValue]) }
