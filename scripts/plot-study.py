@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EVALS = ROOT / "runs" / "study" / "evals"
 OUT = ROOT / "docs" / "images" / "study.svg"
 WARMUP = "study-warmup"
-ARMS = [("study-sft", "SFT", "#d62728"), ("study-grpo", "GRPO", "#1f77b4"), ("study-ppo", "PPO", "#2ca02c")]
+ARMS = [("study-sft", "SFT", "#d62728"), ("study-grpo", "GRPO", "#1f77b4"), ("study-grpo-revise", "GRPO + revision", "#9467bd"),
+        ("study-ppo", "PPO", "#2ca02c")]
 
 
 def mean_interval(values):
