@@ -9,7 +9,7 @@ struct Finch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finch",
         abstract: "Distributed post-training for language models.",
-        subcommands: [SFT.self, DPO.self, RewardModelCommand.self, RL.self, Generate.self, Tokenize.self, Score.self, Merge.self, DataCommand.self, Label.self, Eval.self, Compare.self, Report.self, ConfigCommand.self, Bench.self])
+        subcommands: [SFT.self, DPO.self, RewardModelCommand.self, RL.self, Redistill.self, Generate.self, Tokenize.self, Score.self, Merge.self, DataCommand.self, Label.self, Eval.self, Compare.self, Report.self, ConfigCommand.self, Bench.self])
 
     static func main() async {
         // Whether to draw a live progress line is decided before MPI starts and sets its variables.
