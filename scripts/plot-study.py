@@ -49,7 +49,7 @@ def checkpoints(run):
 
 
 def flops(name):
-    return json.loads((EVALS / f"{name}-state.json").read_text()).get("flops", 0.0)
+    return json.loads((EVALS / f"{name}-state.json").read_text())["state"].get("flops", 0.0)
 
 
 def row(label, name, offset, warmup):
