@@ -133,15 +133,7 @@ public func evaluateTask(model: Transformer, tokenizer: any Tokenizer, task: any
         throw TrainError("task evaluation: maxNewTokens (\(options.maxNewTokens)) and batchSize (\(options.batchSize)) must be at least 1, samples (\(options.samples)) and revisions (\(options.revisions)) at least 0")
     }
     let template = try ChatTemplate(tokenizer: tokenizer)
-    var prompts: [Int: [Int32]] = [:]
-    for index in problems.indices {
-        _ = try task.problem(from: problems[index], source: "problem \(index)")
-        let tokens = template.promptTokens(for: problems[index].prompt)
-        guard tokens.count < model.config.maxPositions else {
-            throw TrainError("problem \(index): the prompt is \(tokens.count) tokens, which fills the model's context of \(model.config.maxPositions) positions")
-        }
-        prompts[index] = tokens
-    }
+    let prompts = try promptTokens(of: problems, task: task, template: template, maxPositions: model.config.maxPositions)
 
     var counts = TaskEvalCounts()
     counts.problems = problems.count
@@ -187,6 +179,22 @@ public func evaluateTask(model: Transformer, tokenizer: any Tokenizer, task: any
         }
     }
     return TaskEvalResult(counts: counts, examples: examples, outcomes: outcomes)
+}
+
+/// Each problem's prompt tokens by its index, after checking that it belongs to `task` and
+/// leaves room in the context to answer; the error names the problem.
+public func promptTokens(of problems: ArraySlice<TaskInstance>, task: any VerifiableTask, template: ChatTemplate,
+                         maxPositions: Int) throws -> [Int: [Int32]] {
+    var prompts: [Int: [Int32]] = [:]
+    for index in problems.indices {
+        _ = try task.problem(from: problems[index], source: "problem \(index)")
+        let tokens = template.promptTokens(for: problems[index].prompt)
+        guard tokens.count < maxPositions else {
+            throw TrainError("problem \(index): the prompt is \(tokens.count) tokens, which fills the model's context of \(maxPositions) positions")
+        }
+        prompts[index] = tokens
+    }
+    return prompts
 }
 
 /// The seed of answer `sample` to problem `problem`: the three numbers mixed so that nearby

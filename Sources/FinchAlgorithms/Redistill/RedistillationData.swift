@@ -64,15 +64,7 @@ public func redistillationRecords(policy: Transformer, tokenizer: any Tokenizer,
     }
     let template = try ChatTemplate(tokenizer: tokenizer)
     let rows = problems.indices.flatMap { p in (0..<options.samplesPerProblem).map { (problem: p, sample: $0) } }
-    var prompts: [Int: [Int32]] = [:]
-    for p in problems.indices {
-        _ = try task.problem(from: problems[p], source: "problem \(p + 1)")
-        let tokens = template.promptTokens(for: problems[p].prompt)
-        guard tokens.count < policy.config.maxPositions else {
-            throw TrainError("problem \(p + 1): the prompt is \(tokens.count) tokens, which fills the policy's context of \(policy.config.maxPositions)")
-        }
-        prompts[p] = tokens
-    }
+    let prompts = try promptTokens(of: problems, task: task, template: template, maxPositions: policy.config.maxPositions)
     var correct: [Int: [(sample: Int, text: String)]] = [:]
     for start in stride(from: 0, to: rows.count, by: options.batchSize) {
         let batch = rows[start..<min(rows.count, start + options.batchSize)]
