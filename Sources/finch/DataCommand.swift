@@ -5,7 +5,7 @@ import Foundation
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Make datasets.",
-                                                    subcommands: [GenerateData.self, Variants.self, Corpus.self])
+                                                    subcommands: [GenerateData.self, Variants.self, Corpus.self, Effect.self])
 
     /// Which task, and its settings; shared with `finch eval` so both build the same task.
     struct TaskOptions: ParsableArguments {

@@ -44,14 +44,7 @@ struct Eval: ParsableCommand {
         guard (1...1024).contains(threads) else { throw ValidationError("--threads must lie within 1...1024, got \(threads)") }
         if let n, n < 1 { throw ValidationError("--n must be at least 1, got \(n)") }
         if let maxNewTokens, !(1...1_000_000).contains(maxNewTokens) { throw ValidationError("--max-new-tokens must lie within 1...1000000") }
-        if let out {
-            // Fail before the evaluation, not after it.
-            let parent = URL(fileURLWithPath: out).deletingLastPathComponent()
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("--out: the directory \(parent.path) does not exist")
-            }
-        }
+        if let out { try requireOutputDirectory(of: out, option: "--out") }  // fail before the evaluation, not after it
         if let perplexity { return try reportPerplexity(perplexity) }
         let world = try TrainingWorld(comm: Communicator.world())
         do {

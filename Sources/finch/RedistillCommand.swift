@@ -15,15 +15,17 @@ struct Redistill: ParsableCommand {
         policy. --config is an SFT run config whose model.init is the base; its data.train is \
         replaced by the records written to --data-out (default: redistill.jsonl in checkpoint.dir), \
         which --data-only stops after. A resumed run (--resume) reuses that file. Under mpirun \
-        every rank samples its share of the prompts, then the ranks train together.
+        every rank samples its share of the prompts, then the ranks train together. --select effect \
+        scores every correct answer under the base by its sample effect against all of them (as \
+        'finch data effect' does) and keeps, of each prompt's best, the --n largest.
         """)
 
     @Option(help: "The RL-trained policy's checkpoint.") var policy: String
     @Option(help: "Prompts file of the task ('finch data generate --format prompts' or any of its formats).") var prompts: String
     @OptionGroup var taskOptions: DataCommand.TaskOptions
-    @Option(help: "Records kept: the first N prompts (in file order) with a correct sample.") var n = 1000
+    @Option(help: "Records kept: the first N prompts (in file order) with a correct sample; by effect, the N of largest effect.") var n = 1000
     @Option(help: "Answers sampled per prompt.") var samplesPerPrompt = 8
-    @Option(help: "correct (the policy's answer) or reference (the task's solution, for the same prompts).") var select = "correct"
+    @Option(help: "correct (a random correct answer of the policy), effect (the correct answer of largest sample effect under the base) or reference (the task's solution, for the same prompts).") var select = "correct"
     @Option(help: "Sampling temperature.") var temperature: Float = 1
     @Option(help: "Token budget per answer.") var maxNewTokens = 64
     @Option(help: "Seed of the samples.") var seed: UInt64 = 0
@@ -56,7 +58,7 @@ struct Redistill: ParsableCommand {
         let data = dataOut ?? URL(fileURLWithPath: base.checkpoint.dir).appendingPathComponent("redistill.jsonl").path
         try training.checkStart(checkpointDir: base.checkpoint.dir, world: world)
         let reuse = training.resume != nil && FileManager.default.fileExists(atPath: data)
-        if !reuse { try writeRecords(to: data, threads: base.train.threads, world: world) }
+        if !reuse { try writeRecords(to: data, base: base, world: world) }
         if world.isCoordinator && reuse { print("redistill: resuming on the records in \(data)") }
         guard !dataOnly else { return }
         let config = try RunConfig<SFTSection>.load(path: training.config, overrides: training.overrides + ["data.train=\(data)"], world: world)
@@ -65,8 +67,8 @@ struct Redistill: ParsableCommand {
     }
 
     /// Every rank samples its share of the prompts; the coordinator writes the first `n` records.
-    private func writeRecords(to path: String, threads: Int, world: TrainingWorld) throws {
-        KernelThreads.set(threads > 0 ? threads : TrainingWorld.coresPerLocalRank)
+    private func writeRecords(to path: String, base: RunConfig<SFTSection>, world: TrainingWorld) throws {
+        KernelThreads.set(base.train.threads > 0 ? base.train.threads : TrainingWorld.coresPerLocalRank)
         let task = try taskOptions.makeTask()
         let problems = try TaskInstanceFile.read(URL(fileURLWithPath: prompts), task: task)
         let loaded = try LoadedPolicy(checkpoint: URL(fileURLWithPath: policy))
@@ -79,16 +81,27 @@ struct Redistill: ParsableCommand {
             let parts = try comm.gatherBytes(try JSONEncoder().encode(mine), root: 0)
             all = try (parts ?? []).flatMap { try JSONDecoder().decode([RedistillationRecord].self, from: $0) }
         }
+        let selection = RedistillSelection(rawValue: select)!
+        let kept: [RedistillationRecord]
+        if selection == .effect {
+            // Every rank scores its share of all the candidates under the base.
+            all = try world.broadcast(world.isCoordinator ? all : nil)
+            let scorer = try LoadedPolicy(section: base.model)
+            kept = try selectByEffect(all.sorted { ($0.problem, $0.sample ?? 0) < ($1.problem, $1.sample ?? 0) }, base: scorer.model,
+                                      tokenizer: scorer.tokenizer, maxLength: min(base.data.maxLength, scorer.model.config.maxPositions),
+                                      count: n, world: world)
+        } else {
+            kept = Array(all.sorted { $0.problem < $1.problem }.prefix(n))
+        }
         if world.isCoordinator {
-            let kept = Array(all.sorted { $0.problem < $1.problem }.prefix(n))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let lines = try kept.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
             try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-            let correctAnswers = all.reduce(0) { $0 + $1.correctSamples }
-            print("redistill: \(problems.count) prompts × \(samplesPerPrompt) samples of \(policy): \(correctAnswers) correct answers, "
-                  + "\(all.count) prompts with one; kept \(kept.count) (\(select)) in \(path)")
+            let withOne = Dictionary(grouping: all, by: \.problem).mapValues { $0[0].correctSamples }
+            print("redistill: \(problems.count) prompts × \(samplesPerPrompt) samples of \(policy): \(withOne.values.reduce(0, +)) correct answers, "
+                  + "\(withOne.count) prompts with one; kept \(kept.count) (\(select)) in \(path)")
             if kept.count < n { print("redistill: fewer than the \(n) records asked for: give more prompts or more samples per prompt") }
         }
         try world.barrier()

@@ -7,7 +7,7 @@ final class BF16DecodingTests: XCTestCase {
     /// Feeds `tokens` [T] one at a time (after a 3-token prefill) and returns the log-prob of each
     /// next token in `targets` from position 2 on.
     func cachedLogprobs(_ model: Transformer, precision: DecodePrecision, tokens: [Int32], targets: [Int32]) -> [Float] {
-        let V = model.config.vocabSize, T = tokens.count
+        let T = tokens.count
         let inc = IncrementalForward(model: model, precision: precision)
         let cache = inc.makeCache(batch: 1, capacity: T)
         var logits = inc.step(tokens: Array(tokens[0..<3]), counts: [3], cache: cache)

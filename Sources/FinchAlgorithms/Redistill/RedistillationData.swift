@@ -12,6 +12,9 @@ public enum RedistillSelection: String, CaseIterable, Sendable {
     case correct
     /// The task's reference solution instead of the policy's: the baseline at equal data.
     case reference
+    /// Of every correct answer, the one per prompt with the largest sample effect under the base
+    /// (`selectByEffect`), then the records of largest effect: the paper's top-K by effect.
+    case effect
 }
 
 /// One training example of re-distillation: an SFT record (`prompt`, `completion`) that also
@@ -28,9 +31,11 @@ public struct RedistillationRecord: Codable, Equatable, Sendable {
     public var sample: Int?
     /// How many of the policy's samples to this prompt were correct.
     public var correctSamples: Int
+    /// Its sample effect under the base, when selected by effect.
+    public var effect: Double?
 
     enum CodingKeys: String, CodingKey {
-        case prompt, completion, task, rule, problem, sample
+        case prompt, completion, task, rule, problem, sample, effect
         case groundTruth = "ground_truth", correctSamples = "correct_samples"
     }
 }
@@ -54,7 +59,8 @@ public struct RedistillationOptions: Sendable {
 /// Re-distillation's data (arXiv 2505.17988): `samplesPerProblem` answers of an RL-trained
 /// policy to each problem, scored by the task's verifier, and one record per problem that has
 /// a correct answer — the policy's (`.correct`) or the task's reference (`.reference`, kept for
-/// the same problems, so both selections train on the same prompts). Problems are indexed by
+/// the same problems, so both selections train on the same prompts); `.effect` returns every
+/// correct answer, for `selectByEffect` to choose from. Problems are indexed by
 /// their position in `problems`' parent array and every answer's seed by (seed, index, sample),
 /// so ranks that each take a slice produce, together, what one process would.
 public func redistillationRecords(policy: Transformer, tokenizer: any Tokenizer, task: any VerifiableTask,
@@ -78,11 +84,37 @@ public func redistillationRecords(policy: Transformer, tokenizer: any Tokenizer,
             }
         }
     }
-    return try problems.indices.compactMap { p -> RedistillationRecord? in
-        guard let answers = correct[p], let first = answers.first else { return nil }
+    return try problems.indices.flatMap { p -> [RedistillationRecord] in
+        guard let answers = correct[p], let first = answers.first else { return [] }
         let instance = problems[p]
-        let chosen = options.selection == .correct ? (first.sample as Int?, first.text) : (nil, try task.referenceSolution(for: instance))
-        return RedistillationRecord(prompt: instance.prompt, completion: chosen.1, task: instance.task, rule: instance.rule,
-                                    groundTruth: instance.groundTruth, problem: p, sample: chosen.0, correctSamples: answers.count)
+        let chosen: [(sample: Int?, text: String)] = switch options.selection {
+        case .correct: [(first.sample, first.text)]
+        case .reference: [(nil, try task.referenceSolution(for: instance))]
+        case .effect: answers.map { ($0.sample, $0.text) }
+        }
+        return chosen.map {
+            RedistillationRecord(prompt: instance.prompt, completion: $0.text, task: instance.task, rule: instance.rule,
+                                 groundTruth: instance.groundTruth, problem: p, sample: $0.sample, correctSamples: answers.count)
+        }
     }
+}
+
+/// Re-distillation by sample effect: every candidate (all correct answers) scored under `base`,
+/// the model that will be fine-tuned, against the mean gradient of all of them (`sampleEffects`);
+/// per problem the candidate of largest effect, then the `count` problems whose best is largest,
+/// returned in problem order with their effects. Every rank of `world` must call it with the same
+/// candidates; they share the scoring.
+public func selectByEffect(_ candidates: [RedistillationRecord], base: Transformer, tokenizer: any Tokenizer, maxLength: Int,
+                           count: Int, world: TrainingWorld = .single()) throws -> [RedistillationRecord] {
+    guard !candidates.isEmpty else { return [] }
+    let examples = try SFTDataset(records: candidates.map { .promptCompletion(prompt: $0.prompt, completion: $0.completion) },
+                                  source: "re-distillation candidates", tokenizer: tokenizer, maxLength: maxLength).examples
+    let effects = try sampleEffects(model: base, samples: examples, target: examples, maxLength: maxLength, world: world)
+    var best: [Int: RedistillationRecord] = [:]
+    for (record, scored) in zip(candidates, effects) {
+        var record = record
+        record.effect = scored.effect
+        if best[record.problem].map({ $0.effect! < scored.effect }) ?? true { best[record.problem] = record }
+    }
+    return best.values.sorted { ($0.effect!, -$0.problem) > ($1.effect!, -$1.problem) }.prefix(count).sorted { $0.problem < $1.problem }
 }

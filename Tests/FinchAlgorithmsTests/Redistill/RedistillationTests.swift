@@ -49,6 +49,34 @@ final class RedistillationTests: XCTestCase {
         XCTAssertTrue(references.allSatisfy { $0.sample == nil })
     }
 
+    /// `--select effect`: every correct answer is a candidate; of each prompt's, the one of
+    /// largest effect under the base, then the `count` prompts whose best effect is largest.
+    func testSelectionByEffectKeepsEachPromptsBestAndTheLargest() throws {
+        let model = try policy(), problems = try problems(24)
+        var options = RedistillationOptions(samplesPerProblem: 4, maxNewTokens: 6, seed: 9, batchSize: 10)
+        options.selection = .effect
+        let candidates = try redistillationRecords(policy: model, tokenizer: ByteTokenizer(), task: task, problems: problems[...], options: options)
+        let perProblem = Dictionary(grouping: candidates, by: \.problem)
+        XCTAssertEqual(candidates.count, perProblem.values.reduce(0) { $0 + $1[0].correctSamples }, "every correct answer is a candidate")
+        let base = try Transformer(config: model.config, seed: 99)
+        let kept = try selectByEffect(candidates, base: base, tokenizer: ByteTokenizer(), maxLength: 48, count: 5)
+        XCTAssertEqual(kept.count, 5)
+        XCTAssertEqual(kept.map(\.problem), kept.map(\.problem).sorted())
+        // The direct computation: every candidate's effect against all of them.
+        let examples = try SFTDataset(records: candidates.map { .promptCompletion(prompt: $0.prompt, completion: $0.completion) },
+                                      tokenizer: ByteTokenizer(), maxLength: 48).examples
+        let effects = try sampleEffects(model: base, samples: examples, target: examples, maxLength: 48).map(\.effect)
+        var best: [Int: Double] = [:]
+        for (c, e) in zip(candidates, effects) { best[c.problem] = max(best[c.problem] ?? -.infinity, e) }
+        let threshold = best.values.sorted(by: >)[4]
+        for record in kept {
+            XCTAssertEqual(record.effect, best[record.problem], "the prompt's best candidate")
+            XCTAssertGreaterThanOrEqual(record.effect!, threshold, "among the 5 largest")
+            XCTAssertTrue(candidates.contains { $0.problem == record.problem && $0.sample == record.sample && $0.completion == record.completion })
+        }
+        print("selection by effect: \(candidates.count) candidates on \(perProblem.count) prompts; kept effects \(kept.map { $0.effect! })")
+    }
+
     /// A policy trained by GRPO on the coin task is re-distilled into a fresh base: SFT on its
     /// correct samples raises the base's rate of right answers.
     func testSFTOnTheRLPolicysCorrectSamplesTeachesTheBase() throws {
