@@ -9,9 +9,11 @@ extension Communicator {
     public func allReduce<Element: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<Element>,
                                               _ op: ReductionOp) throws {
         guard let base = buffer.baseAddress else { return }
-        for chunk in mpiChunks(count: buffer.count) {
-            try checkMPI(MPI_Allreduce(cmpi_in_place(), base + chunk.lowerBound, Int32(chunk.count),
-                                       Element.mpiDatatype, op.mpiOp, handle), "MPI_Allreduce")
+        try Watchdog.during("MPI_Allreduce") {
+            for chunk in mpiChunks(count: buffer.count) {
+                try checkMPI(MPI_Allreduce(cmpi_in_place(), base + chunk.lowerBound, Int32(chunk.count),
+                                           Element.mpiDatatype, op.mpiOp, handle), "MPI_Allreduce")
+            }
         }
         if op == .average {
             for index in buffer.indices {

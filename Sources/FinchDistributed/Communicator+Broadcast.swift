@@ -69,8 +69,10 @@ extension Communicator {
                                             datatype: MPI_Datatype, root: Int) throws {
         let mpiRoot = try mpiInt(root, "root", "MPI_Bcast")
         guard let base = buffer.baseAddress else { return }
-        for chunk in mpiChunks(count: buffer.count) {
-            try checkMPI(MPI_Bcast(base + chunk.lowerBound, Int32(chunk.count), datatype, mpiRoot, handle), "MPI_Bcast")
+        try Watchdog.during("MPI_Bcast from rank \(root)") {
+            for chunk in mpiChunks(count: buffer.count) {
+                try checkMPI(MPI_Bcast(base + chunk.lowerBound, Int32(chunk.count), datatype, mpiRoot, handle), "MPI_Bcast")
+            }
         }
     }
 }

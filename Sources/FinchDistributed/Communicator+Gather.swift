@@ -9,9 +9,11 @@ extension Communicator {
     public func allGather<Element: MPIScalar>(_ value: Element) throws -> [Element] {
         var mine = value
         var all = [Element](repeating: value, count: size)
-        try all.withUnsafeMutableBufferPointer { gathered in
-            try checkMPI(MPI_Allgather(&mine, 1, Element.mpiDatatype, gathered.baseAddress, 1, Element.mpiDatatype, handle),
-                         "MPI_Allgather")
+        try Watchdog.during("MPI_Allgather") {
+            try all.withUnsafeMutableBufferPointer { gathered in
+                try checkMPI(MPI_Allgather(&mine, 1, Element.mpiDatatype, gathered.baseAddress, 1, Element.mpiDatatype, handle),
+                             "MPI_Allgather")
+            }
         }
         return all
     }
@@ -36,10 +38,12 @@ extension Communicator {
             offsets[index] = offsets[index - 1] + counts[index - 1]
         }
         var gathered = [UInt8](repeating: 0, count: rank == root ? Int(total) : 0)
-        try bytes.withUnsafeBytes { mine in
-            try gathered.withUnsafeMutableBytes { all in
-                try checkMPI(MPI_Gatherv(mine.baseAddress, counts[rank], cmpi_uint8(),
-                                         all.baseAddress, counts, offsets, cmpi_uint8(), mpiRoot, handle), "MPI_Gatherv")
+        try Watchdog.during("MPI_Gatherv to rank \(root)") {
+            try bytes.withUnsafeBytes { mine in
+                try gathered.withUnsafeMutableBytes { all in
+                    try checkMPI(MPI_Gatherv(mine.baseAddress, counts[rank], cmpi_uint8(),
+                                             all.baseAddress, counts, offsets, cmpi_uint8(), mpiRoot, handle), "MPI_Gatherv")
+                }
             }
         }
         guard rank == root else { return nil }

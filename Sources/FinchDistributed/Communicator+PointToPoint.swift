@@ -53,9 +53,11 @@ extension Communicator {
         let operation = "MPI_Send"
         let mpiDestination = try mpiInt(destination, "destination rank", operation)
         let mpiTag = try mpiInt(tag, "tag", operation)
-        for chunk in messageChunks(count: buffer.count) {
-            try checkMPI(MPI_Send(buffer.baseAddress.map { $0 + chunk.lowerBound }, Int32(chunk.count), datatype,
-                                  mpiDestination, mpiTag, handle), operation)
+        try Watchdog.during("MPI_Send to rank \(destination)") {
+            for chunk in messageChunks(count: buffer.count) {
+                try checkMPI(MPI_Send(buffer.baseAddress.map { $0 + chunk.lowerBound }, Int32(chunk.count), datatype,
+                                      mpiDestination, mpiTag, handle), operation)
+            }
         }
     }
 
@@ -66,8 +68,10 @@ extension Communicator {
         let mpiTag = try mpiInt(tag, "tag", operation)
         for chunk in messageChunks(count: buffer.count) {
             var status = MPI_Status()
-            try checkMPI(MPI_Recv(buffer.baseAddress.map { $0 + chunk.lowerBound }, Int32(chunk.count), datatype,
-                                  mpiSource, mpiTag, handle, &status), operation)
+            try Watchdog.during("MPI_Recv from rank \(source)") {
+                try checkMPI(MPI_Recv(buffer.baseAddress.map { $0 + chunk.lowerBound }, Int32(chunk.count), datatype,
+                                      mpiSource, mpiTag, handle, &status), operation)
+            }
             var received: Int32 = 0
             try checkMPI(MPI_Get_count(&status, datatype, &received), "MPI_Get_count")
             if Int(received) != chunk.count {

@@ -56,7 +56,7 @@ public final class Communicator {
 
     /// Returns once every process of the communicator has called it.
     public func barrier() throws {
-        try checkMPI(MPI_Barrier(handle), "MPI_Barrier")
+        try Watchdog.during("MPI_Barrier") { try checkMPI(MPI_Barrier(handle), "MPI_Barrier") }
     }
 
     /// Partitions the communicator: processes passing the same `color` land in

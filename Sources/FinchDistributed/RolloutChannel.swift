@@ -31,26 +31,30 @@ public final class RolloutChannel {
     /// Coordinator: sends `order` and, unless it is a stop, the weights it refers to.
     public func publish(_ order: RolloutOrder, weights: [UnsafeMutableBufferPointer<Float>]) throws {
         precondition(comm.rank == 0, "only the coordinator publishes orders")
-        _ = try comm.broadcastValue(order, root: 0)
-        if !order.stop { for buffer in weights { try comm.broadcast(buffer, root: 0) } }
+        try Watchdog.during("sending the rollout workers an order and weights") {
+            _ = try comm.broadcastValue(order, root: 0)
+            if !order.stop { for buffer in weights { try comm.broadcast(buffer, root: 0) } }
+        }
     }
 
     /// Worker: waits for the next order and receives the weights that come with it into
     /// `weights` (the same buffers, in the same order, as the coordinator publishes).
     public func nextOrder(weights: [UnsafeMutableBufferPointer<Float>]) throws -> RolloutOrder {
-        let order: RolloutOrder = try comm.broadcastValue(nil, root: 0)
-        if !order.stop { for buffer in weights { try comm.broadcast(buffer, root: 0) } }
-        return order
+        try Watchdog.during("waiting for the learners' order and weights") {
+            let order: RolloutOrder = try comm.broadcastValue(nil, root: 0)
+            if !order.stop { for buffer in weights { try comm.broadcast(buffer, root: 0) } }
+            return order
+        }
     }
 
     /// Worker: returns its results for the current order.
     public func submit(_ results: Data) throws {
-        _ = try comm.gatherBytes(results, root: 0)
+        _ = try Watchdog.during("sending trajectories to the learners") { try comm.gatherBytes(results, root: 0) }
     }
 
     /// Coordinator: every worker's results for the current order, in worker order.
     public func collect() throws -> [Data] {
         precondition(comm.rank == 0, "only the coordinator collects results")
-        return Array(try comm.gatherBytes(Data(), root: 0)!.dropFirst())
+        return try Watchdog.during("waiting for the rollout workers' trajectories") { Array(try comm.gatherBytes(Data(), root: 0)!.dropFirst()) }
     }
 }

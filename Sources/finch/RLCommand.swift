@@ -22,6 +22,7 @@ struct RL: ParsableCommand {
         do {
             let runConfig = try RLRunConfig.load(path: options.config, overrides: options.overrides, world: world)
             try options.checkStart(checkpointDir: runConfig.checkpoint.dir, world: world)
+            try world.startWatchdog(timeoutSeconds: runConfig.distributed.timeoutSeconds)
             let trainer = try RLTrainer(config: runConfig, world: comm, resume: options.resume)
             try trainer.run(stopAfter: options.stopAfter)
         } catch {

@@ -57,6 +57,7 @@ struct Redistill: ParsableCommand {
         let base = try RunConfig<SFTSection>.load(path: training.config, overrides: training.overrides, world: world)
         let data = dataOut ?? URL(fileURLWithPath: base.checkpoint.dir).appendingPathComponent("redistill.jsonl").path
         try training.checkStart(checkpointDir: base.checkpoint.dir, world: world)
+        try world.startWatchdog(timeoutSeconds: base.distributed.timeoutSeconds)
         let reuse = training.resume != nil && FileManager.default.fileExists(atPath: data)
         if !reuse { try writeRecords(to: data, base: base, world: world) }
         if world.isCoordinator && reuse { print("redistill: resuming on the records in \(data)") }

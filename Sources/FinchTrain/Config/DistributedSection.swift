@@ -4,6 +4,7 @@ public struct DistributedSection: ConfigSection {
     public var bucketMB = 25
     public var learners: Int?
     public var rolloutWorkers = 0
+    public var timeoutSeconds = 60.0
 
     public init() {}
 
@@ -19,5 +20,7 @@ public struct DistributedSection: ConfigSection {
         .value("learners", \.learners, .integer(atLeast: 1), "RL: ranks that train (default: every rank that is not a rollout worker)."),
         .value("rollout_workers", \.rolloutWorkers, .integer(atLeast: 0),
                "RL: ranks that only generate and score; 0 means learners generate their own (colocated)."),
+        .value("timeout_s", \.timeoutSeconds, .number(.nonNegative),
+               "Seconds without a heartbeat from a rank (stopped, frozen, its node lost) before the watchdog ends the job, naming it; 0 turns the watchdog off. Slow steps do not count: heartbeats come from a thread of their own."),
     ]
 }

@@ -1,4 +1,5 @@
 import FinchData
+import FinchDistributed
 import FinchKernels
 import FinchModel
 import Foundation
@@ -89,6 +90,7 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
         let started = Date(), startElapsed = state.elapsedSeconds, startStep = state.step
         let t = config.train
         while state.step < end {
+            Watchdog.note(step: state.step + 1)
             try step()
             state.elapsedSeconds = startElapsed + Date().timeIntervalSince(started)
             try report()
@@ -125,7 +127,8 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
                                      weightsFile: trainable.weightsFile)
             log("saved \(url.path)" + note)
         }
-        try world.barrier()  // no rank runs ahead of a checkpoint that might still fail
+        // No rank runs ahead of a checkpoint that might still fail.
+        try Watchdog.during("waiting for rank 0 to save step \(state.step)") { try world.barrier() }
     }
 
     /// Continues the checkpoint `resume` names ("auto" or a directory): the coordinator opens and

@@ -74,6 +74,11 @@ public final class TrainingWorld {
 
     public func barrier() throws { try comm?.barrier() }
 
+    /// Ends the job if a rank goes silent for `timeoutSeconds` (`Watchdog`); 0 turns it off.
+    public func startWatchdog(timeoutSeconds: Double) throws {
+        if let comm { try Watchdog.start(comm: comm, timeoutSeconds: timeoutSeconds) }
+    }
+
     /// Cores per rank on this node (`train.threads: 0`): the launcher says how many ranks share
     /// the node (OpenMPI or Slurm), and ranks that oversubscribe cores only slow each other down.
     public static var coresPerLocalRank: Int {

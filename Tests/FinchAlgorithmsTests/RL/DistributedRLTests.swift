@@ -136,6 +136,22 @@ final class DistributedRLTests: XCTestCase {
         XCTAssertEqual(point.checkpoint?.lastPathComponent, "step-00000004")
         XCTAssertNoThrow(try CheckpointStore.verify(checkpoint: XCTUnwrap(point.checkpoint)))
     }
+
+    /// A rollout worker that stops (SIGSTOP) without dying: its connections stay open, so only
+    /// the watchdog (`distributed.timeout_s`, 3 s here) ends the job, naming the worker and what
+    /// the learner waits for.
+    func testStoppedRolloutWorkerIsNamedByTheWatchdog() throws {
+        let r = try runRanks("testRun", ranks: 2, ["FINCH_TEST_RUN": "stopped", "FINCH_TEST_STEPS": "40",
+                                                   "FINCH_TEST_DIST": "learners: 1, rollout_workers: 1, timeout_s: 3",
+                                                   "FINCH_TEST_STOP_BATCH": "3"])
+        print("stopped rollout worker: exit \(r.exitCode) after \(String(format: "%.1f", r.elapsedSeconds)) s")
+        XCTAssertFalse(r.succeeded)
+        XCTAssertFalse(r.timedOut, "the watchdog, not the test's deadline, must end the job:\n\(r.output)")
+        XCTAssertTrue(r.output.contains("watchdog on rank 0: no heartbeat for over 3 s from rank 1"), r.output)
+        // The learner waits in the exchange with the worker: for its trajectories, or to hand it
+        // the next order and weights (a broadcast the stopped worker never joins).
+        XCTAssertTrue(r.output.contains("; this rank is in step ") && r.output.contains("the rollout workers"), r.output)
+    }
 }
 
 /// The ranks' side of `DistributedRLTests`; each method does nothing outside an mpirun job.
@@ -149,11 +165,18 @@ final class RLOnRanks: XCTestCase {
                                             every: Int(self.env["FINCH_TEST_EVERY"] ?? "0")!, rl: self.env["FINCH_TEST_RL"] ?? "",
                                             distributed: self.env["FINCH_TEST_DIST"] ?? "",
                                             overrides: (self.env["FINCH_TEST_SET"] ?? "").split(separator: " ").map(String.init))
+            // As `finch rl` does: every drill here also runs under the watchdog (default 60 s).
+            try TrainingWorld(comm: comm).startWatchdog(timeoutSeconds: config.distributed.timeoutSeconds)
             let trainer = try RLTrainer(config: config, world: comm, resume: self.env["FINCH_TEST_RESUME"], task: DigitsTask(),
                                         log: { print($0) })
             if let kill = self.env["FINCH_TEST_KILL_BATCH"].flatMap(Int.init) {
                 trainer.afterRollout = { batch in
                     if batch == kill && comm.rank == comm.size - 1 { Glibc.kill(getpid(), SIGKILL) }
+                }
+            }
+            if let stop = self.env["FINCH_TEST_STOP_BATCH"].flatMap(Int.init) {
+                trainer.afterRollout = { batch in
+                    if batch == stop && comm.rank == comm.size - 1 { raise(SIGSTOP) }
                 }
             }
             try trainer.run(stopAfter: self.env["FINCH_TEST_STOP"].flatMap(Int.init))

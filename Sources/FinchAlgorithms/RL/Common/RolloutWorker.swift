@@ -31,6 +31,7 @@ final class RolloutWorker {
         while true {
             let order = try channel.nextOrder(weights: [model.trainable.params.buffer])
             if order.stop { return }
+            Watchdog.note(step: order.batch + 1)
             let globals = Array(stream.globalIndices(ofBatch: order.batch))
             let share = (index * globals.count / workers)..<((index + 1) * globals.count / workers)
             let prompts = share.map { j -> (global: Int, problem: TaskInstance, tokens: [Int32]) in
