@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Finch: distributed post-training for language models, in Swift over MPI.
 // Layers, top to bottom (each imports only those above it):
-//   COpenBLAS, CMPI → FinchKernels → FinchModel → FinchData → FinchExpressions → FinchTasks → FinchDistributed
+//   COpenBLAS, CFinchAVX512, CMPI → FinchKernels → FinchModel → FinchData → FinchExpressions → FinchTasks → FinchDistributed
 //     → FinchTrain (config, checkpoints, the run harness) → FinchEval → FinchAlgorithms (SFT/, DPO/, RewardModel/, RL/)
 //     → FinchBench, FinchReport (finch report), FinchLabelling (the labelling page's server) → finch
 import PackageDescription
@@ -34,7 +34,10 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
-        .target(name: "FinchKernels", dependencies: ["COpenBLAS"], swiftSettings: optimize),
+        // The 16-lane kernels for AVX-512 CPUs, chosen at run time (KernelISA); optimised in every
+        // configuration, like the Swift kernels.
+        .target(name: "CFinchAVX512", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "FinchKernels", dependencies: ["COpenBLAS", "CFinchAVX512"], swiftSettings: optimize),
         .target(name: "FinchModel", dependencies: ["FinchKernels"], swiftSettings: optimize),
         .target(name: "FinchData", dependencies: ["FinchKernels", "FinchModel"], swiftSettings: optimize),
         .target(name: "FinchExpressions", dependencies: ["FinchKernels"], swiftSettings: optimize),

@@ -1,3 +1,4 @@
+import CFinchAVX512
 import COpenBLAS
 import FinchKernels
 import Foundation
@@ -7,15 +8,18 @@ public struct PeakBenchResult: Codable, Sendable {
     public let blas: String
     /// FP32 multiply-adds of Finch's 8-lane (256-bit) vector code on one core, in GFLOP/s.
     public let fma256_gflops: Double
-    /// The core's FP32 peak: the 256-bit rate, doubled where the CPU has AVX-512 (its FMA
-    /// units are twice as wide). MFU is reported against threads × this.
+    /// The same with 16-lane (512-bit) code, where the CPU has AVX-512: measured, because
+    /// some AVX-512 cores have one 512-bit FMA unit and some two.
+    public let fma512_gflops: Double?
+    /// The core's FP32 peak: the widest of the two rates. MFU is reported against threads × this.
     public let peak_gflops_per_core: Double
     /// OpenBLAS sgemm of 1024×1024 matrices on one thread, in GFLOP/s.
     public let sgemm_gflops: Double
 }
 
 /// The CPU's FP32 peak, measured rather than assumed: a figure from one CPU does not carry to
-/// another (AMD Zen 3 measures ~102 GFLOP/s per core; an AVX-512 Xeon has twice the width).
+/// another (AMD Zen 3 measures ~92–102 GFLOP/s per core at 256 bits; an AVX-512 Xeon ~74 at
+/// 256 bits and more at 512).
 public enum PeakFlops {
     nonisolated(unsafe) private static var sink: Float = 0
 
@@ -24,9 +28,10 @@ public enum PeakFlops {
 
     public static func measure() -> PeakBenchResult {
         let fma = fma256GFLOPS()
-        let peak = CPUInfo.current.hasAVX512 ? 2 * fma : fma
+        let wide = KernelISA.available.contains(.avx512) ? fma512GFLOPS() : nil
         return PeakBenchResult(cpu: CPUInfo.current.summary, blas: BLASKernel.summary, fma256_gflops: fma,
-                               peak_gflops_per_core: peak, sgemm_gflops: sgemmGFLOPS(n: 1024))
+                               fma512_gflops: wide, peak_gflops_per_core: max(fma, wide ?? 0),
+                               sgemm_gflops: sgemmGFLOPS(n: 1024))
     }
 
     /// Ten independent 8-lane FMA chains (enough to cover two FMA units' latency), best of 5.
@@ -48,6 +53,22 @@ public enum PeakFlops {
             best = max(best, Double(iterations) * 10 * 8 * 2 / seconds / 1e9)
         }
         return best
+    }
+
+    /// Twelve independent 16-lane FMA chains in `CFinchAVX512`, best of 5.
+    static func fma512GFLOPS(iterations: Int = 2_000_000) -> Double? {
+        #if arch(x86_64)
+        var best = 0.0
+        for _ in 0..<5 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            sink = finch_avx512_fma_chains(iterations)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            best = max(best, Double(iterations) * 12 * 16 * 2 / seconds / 1e9)
+        }
+        return best
+        #else
+        return nil
+        #endif
     }
 
     static func sgemmGFLOPS(n: Int) -> Double {

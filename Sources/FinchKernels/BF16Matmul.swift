@@ -1,3 +1,5 @@
+import CFinchAVX512
+
 /// out[N, OC] = inp[N, C] · W + bias, with W given as BF16 panels (`BF16Panels.swift`);
 /// `accumulate` adds into `out` instead of overwriting. inp, out and bias are FP32, and so is
 /// the arithmetic: each weight is widened to FP32 in a register right after its load.
@@ -16,11 +18,22 @@
 /// The four kernels stay separate functions: inlined into one large function, the compiler
 /// stopped inlining their loads (a call per load, 3× slower). Threads split the panels;
 /// products under ~1M multiply-adds stay on one thread.
+///
+/// On AVX-512 CPUs (`KernelISA.avx512`) the same panels run through `CFinchAVX512`'s 16-lane
+/// kernel: a panel fills one register, and 12 rows share each widened weight.
 public func matmulBF16Forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                               panels: UnsafePointer<UInt32>, bias: UnsafePointer<Float>?,
                               N: Int, C: Int, OC: Int, accumulate: Bool = false) {
     let count = (OC + 15) / 16
     let minPanels = max(1, (1 << 20) / max(1, N * C * 16))
+    #if arch(x86_64)
+    if KernelISA.current == .avx512 {
+        parallelChunks(count, minPerThread: minPanels) { p0, p1 in
+            finch_avx512_bf16_panels(out, inp, panels, bias, N, C, OC, p0, p1, accumulate ? 1 : 0)
+        }
+        return
+    }
+    #endif
     parallelChunks(count, minPerThread: minPanels) { p0, p1 in
         let w = BF16Matrix(base: panels, C: C, OC: OC, bias: bias, accumulate: accumulate)
         if N == 1 { return w.row1(out: out, inp: inp, panels: p0..<p1) }

@@ -32,13 +32,14 @@ struct Bench: ParsableCommand {
         /// follow one `cpu: …; blas: …` line.
         func emit<T: Encodable>(_ value: T, _ text: String) throws {
             guard json else {
-                if !Self.platformPrinted { print("cpu: \(CPUInfo.current.summary); blas: \(BLASKernel.summary)") }
+                if !Self.platformPrinted { print("cpu: \(CPUInfo.current.summary); blas: \(BLASKernel.summary); kernels: \(KernelISA.summary)") }
                 Self.platformPrinted = true
                 return print(text)
             }
             var object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(value)) as? [String: Any] ?? [:]
             object["cpu"] = object["cpu"] ?? CPUInfo.current.summary
             object["blas"] = object["blas"] ?? BLASKernel.summary
+            object["kernels"] = object["kernels"] ?? KernelISA.summary
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         }
 
@@ -116,8 +117,10 @@ struct Bench: ParsableCommand {
         func run() throws {
             let r = PeakFlops.measure()
             print(json ? String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
-                  : String(format: "cpu: %@\nblas: %@\nFP32 FMA (256-bit code): %.1f GFLOP/s per core; peak used for MFU: %.1f GFLOP/s per core; sgemm 1024³ on 1 thread: %.1f GFLOP/s",
-                           r.cpu, r.blas, r.fma256_gflops, r.peak_gflops_per_core, r.sgemm_gflops))
+                  : String(format: "cpu: %@\nblas: %@\nkernels: %@\nFP32 FMA per core: %.1f GFLOP/s with 256-bit code%@; peak used for MFU: %.1f GFLOP/s per core; sgemm 1024³ on 1 thread: %.1f GFLOP/s",
+                           r.cpu, r.blas, KernelISA.summary, r.fma256_gflops,
+                           r.fma512_gflops.map { String(format: ", %.1f with 512-bit code", $0) } ?? "",
+                           r.peak_gflops_per_core, r.sgemm_gflops))
         }
     }
 

@@ -42,7 +42,7 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
         store = CheckpointStore(root: URL(fileURLWithPath: config.checkpoint.dir), keepLast: config.checkpoint.keepLast)
         metrics = world.isCoordinator ? try MetricsLog(path: config.metricsPath, tensorboard: config.logging.tensorboard) : nil
         state = initialState
-        self.log("cpu: \(CPUInfo.current.summary), \(ProcessInfo.processInfo.activeProcessorCount) cores; blas: \(BLASKernel.summary)")
+        self.log("cpu: \(CPUInfo.current.summary), \(ProcessInfo.processInfo.activeProcessorCount) cores; blas: \(BLASKernel.summary); kernels: \(KernelISA.summary)")
     }
 
     /// Kernel threads per rank (`train.threads`, or the node's cores shared among its ranks),
