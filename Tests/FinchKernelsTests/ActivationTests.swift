@@ -24,28 +24,28 @@ final class ActivationTests: XCTestCase {
         }
     }
 
-    func testGeluForwardMatchesFormula() {
+    func testGeluForwardMatchesFormula() { forEachKernelPath { isa in
         var rng = RNG(seed: 51)
         let N = 37
         let inp = rng.normals(N, scale: 3)
         var out = zeros(N)
         geluForward(out: &out, inp: inp, N: N)
-        assertClose("gelu forward", out, doubles(inp).map(Self.gelu), tolerance: geluTolerance)
-    }
+        assertClose("gelu forward (\(isa))", out, doubles(inp).map(Self.gelu), tolerance: geluTolerance)
+    } }
 
-    func testGeluBackwardMatchesFiniteDifferences() {
+    func testGeluBackwardMatchesFiniteDifferences() { forEachKernelPath { isa in
         var rng = RNG(seed: 52)
         let N = 37
         let inp = rng.normals(N, scale: 3), dout = rng.normals(N)
         var dinp = zeros(N)
         geluBackward(dinp: &dinp, inp: inp, dout: dout, N: N)
-        assertClose("gelu dinp", dinp, numericalGradient(at: doubles(inp)) { dot($0.map(Self.gelu), dout) },
+        assertClose("gelu dinp (\(isa))", dinp, numericalGradient(at: doubles(inp)) { dot($0.map(Self.gelu), dout) },
                     tolerance: geluTolerance)
 
         var dinp2 = dinp
         geluBackward(dinp: &dinp2, inp: inp, dout: dout, N: N)
-        assertAccumulates("gelu dinp", once: dinp, twice: dinp2)
-    }
+        assertAccumulates("gelu dinp (\(isa))", once: dinp, twice: dinp2)
+    } }
 
     func testSwigluForwardMatchesFormula() {
         var rng = RNG(seed: 53)

@@ -40,3 +40,44 @@ final class KernelISATests: XCTestCase {
         #endif
     }
 }
+
+/// The elementwise kernels' 16-lane code does the 8-lane code's operations in the same order,
+/// so the two paths must agree bit for bit (a run's numbers do not depend on the CPU kind).
+/// Inputs span GELU's tails and exp's clamping (|x| up to 60), and lengths leave tails.
+final class KernelPathAgreementTests: XCTestCase {
+    private func onEachPath<T: Equatable>(_ what: String, _ run: () -> T) {
+        var results: [(KernelISA, T)] = []
+        forEachKernelPath(what) { isa in results.append((isa, run())) }
+        for (isa, result) in results.dropFirst() {
+            XCTAssertTrue(result == results[0].1, "\(what): \(isa) differs from \(results[0].0)")
+        }
+        if results.count < 2 { print("\(what): only one kernel path on this CPU; nothing to compare") }
+    }
+
+    func testGeluAndAdamWGiveTheSameBitsOnEveryPath() {
+        var rng = RNG(seed: 61)
+        let N = 1_003
+        var inp = rng.normals(N, scale: 4)
+        inp[0] = 60; inp[1] = -60; inp[2] = 0; inp[3] = -0.0
+        let dout = rng.normals(N), start = rng.normals(N)
+        onEachPath("gelu forward") { () -> [Float] in
+            var out = zeros(N)
+            geluForward(out: &out, inp: inp, N: N)
+            return out
+        }
+        onEachPath("gelu backward") { () -> [Float] in
+            var dinp = start
+            geluBackward(dinp: &dinp, inp: inp, dout: dout, N: N)
+            return dinp
+        }
+        let grads = rng.normals(N), params = rng.normals(N)
+        onEachPath("adamw") { () -> [[Float]] in
+            var p = params, m = zeros(N), v = zeros(N)
+            for step in 1...3 {
+                adamwStep(params: &p, grads: grads, m: &m, v: &v, N: N, step: step, lr: 1e-2,
+                          config: AdamWConfig(weightDecay: 0.1), decay: true)
+            }
+            return [p, m, v]
+        }
+    }
+}

@@ -11,6 +11,15 @@
 void finch_avx512_bf16_panels(float *out, const float *inp, const uint32_t *panels, const float *bias,
                               long N, long C, long OC, long p0, long p1, int accumulate);
 
+/// out[n] = GELU(inp[n]) (tanh form), as `geluForward`.
+void finch_avx512_gelu_forward(float *out, const float *inp, long n);
+/// dinp[n] += dout · GELU'(inp), as `geluBackward`.
+void finch_avx512_gelu_backward(float *dinp, const float *inp, const float *dout, long n);
+/// One AdamW update of params[n] with moments m[n], v[n], as `adamwStep` (its bias-corrected
+/// step size, second-moment correction and lr · weight decay precomputed).
+void finch_avx512_adamw(float *params, const float *grads, float *m, float *v, long n, float b1, float b2,
+                        float eps, float stepSize, float bc2, float wd);
+
 /// `iterations` × 12 independent 16-lane FMA chains (FP32); returns a value that depends on all
 /// of them, so the loop is not removed. For measuring the core's peak (`finch bench peak`).
 float finch_avx512_fma_chains(long iterations);
