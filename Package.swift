@@ -36,7 +36,7 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         // The 16-lane kernels for AVX-512 CPUs, chosen at run time (KernelISA); optimised in every
         // configuration, like the Swift kernels.
-        .target(name: "CFinchAVX512", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "CFinchAVX512", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "FinchKernels", dependencies: ["COpenBLAS", "CFinchAVX512"], swiftSettings: optimize),
         .target(name: "FinchModel", dependencies: ["FinchKernels"], swiftSettings: optimize),
         .target(name: "FinchData", dependencies: ["FinchKernels", "FinchModel"], swiftSettings: optimize),

@@ -31,12 +31,12 @@ INLINE AVX512 void store_tile(float *out, __m512 acc, long cols, const float *bi
 INLINE AVX512 void panel_rows(const uint32_t *panel, const float *x, long ld, const int R, long C,
                               float *out, long ldOut, long cols, const float *bias, int accumulate) {
     __m512 acc[12];
-    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
+    _Pragma("unroll") for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
     for (long c = 0; c < C; c++) {
         __m512 w = panel_weights(panel, c);
-        for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(w, _mm512_set1_ps(x[r * ld + c]), acc[r]);
+        _Pragma("unroll") for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(w, _mm512_set1_ps(x[r * ld + c]), acc[r]);
     }
-    for (int r = 0; r < R; r++) store_tile(out + r * ldOut, acc[r], cols, bias, accumulate);
+    _Pragma("unroll") for (int r = 0; r < R; r++) store_tile(out + r * ldOut, acc[r], cols, bias, accumulate);
 }
 
 /// One row against four panels side by side (batch-1 decoding is bound by how fast weights
