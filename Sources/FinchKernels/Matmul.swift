@@ -1,4 +1,3 @@
-import CFinchAVX512
 import COpenBLAS
 
 /// How a weight matrix is stored. Hugging Face Llama/Qwen2 `nn.Linear` weights are
@@ -42,12 +41,6 @@ public func matmulForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
                 matvec(out: o + n * ldo, x: inp + (n0 + n) * ldi, weight: w, C: C, cols: cols,
                        ldw: layout == .outIn ? C : OC, layout: layout, accumulate: beta == 1)
             }
-        } else if fewRowsInPlace(rows: rows, layout: layout) {
-            #if arch(x86_64)
-            // A decoding batch on an AVX-512 CPU: every row in registers at once, the weights
-            // read once in place instead of packed by sgemm on every call.
-            finch_avx512_few_rows_in_out(o, ldo, inp + n0 * ldi, ldi, w, OC, rows, C, cols, beta == 1 ? 1 : 0)
-            #endif
         } else {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, layout == .outIn ? CblasTrans : CblasNoTrans,
                         Int32(rows), Int32(cols), Int32(C), 1, inp + n0 * ldi, Int32(ldi),
@@ -58,17 +51,6 @@ public func matmulForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
 
 /// Up to this many rows a product runs as one matrix–vector product per row.
 private let matvecRows = 4
-
-/// Whether `CFinchAVX512`'s few-rows kernel takes a product of this many rows: AVX-512 CPUs,
-/// `[in, out]` weights, at most `FINCH_AVX512_FEW_ROWS` rows.
-@inline(__always)
-private func fewRowsInPlace(rows: Int, layout: WeightLayout) -> Bool {
-    #if arch(x86_64)
-    return KernelISA.current == .avx512 && layout == .inOut && rows <= Int(FINCH_AVX512_FEW_ROWS)
-    #else
-    return false
-    #endif
-}
 
 /// Backward of `matmulForward`. Accumulates into every gradient it is given:
 /// dinp[N, C] += dout · W,  dweight += doutᵀ · inp (in W's layout),  dbias[OC] += Σₙ dout.

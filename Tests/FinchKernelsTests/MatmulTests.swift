@@ -242,37 +242,4 @@ final class MatmulTests: XCTestCase {
             XCTAssertTrue(Self.gap(wideDinp, rows: N, cols: C, ld: ldInp).allSatisfy { $0 == sentinel })
         }
     }
-
-    /// Decoding batches (1–25 rows) on every kernel path: on AVX-512 CPUs 5–24 rows of an
-    /// `[in, out]` product take the few-rows kernel (every row in registers, weights read in
-    /// place), 25 rows sgemm. Covers bias and accumulate (C + 2 terms), a last 16-column tile
-    /// with 12 columns (OC = 300), and two threads splitting the columns (o0 = 128) for the
-    /// products of over 2²⁰ multiply-adds (N = 24, 25).
-    func testDecodingBatchesOnEveryPath() { forEachKernelPath { isa in
-        var rng = RNG(seed: 13)
-        let C = 161, OC = 300
-        var worst = 0.0
-        for threads in [1, 2] {
-            KernelThreads.set(threads)
-            defer { KernelThreads.set(1) }
-            for layout in [WeightLayout.inOut, .outIn] {
-                for N in [1, 4, 5, 12, 16, 24, 25] {
-                    let inp = rng.normals(N * C), weight = rng.normals(OC * C), bias = rng.normals(OC)
-                    let previous = rng.normals(N * OC)
-                    var out = previous
-                    matmulForward(out: &out, inp: inp, weight: weight, bias: bias, N: N, C: C, OC: OC, layout: layout,
-                                  accumulate: true)
-                    let product = Self.reference(inp: doubles(inp), weight: doubles(weight), bias: doubles(bias),
-                                                 N: N, C: C, OC: OC, layout: layout)
-                    let magnitude = Self.magnitude(inp: inp, weight: weight, bias: bias, N: N, C: C, OC: OC, layout: layout)
-                    let expected = zip(product, previous).map { $0 + Double($1) }
-                    let scale = zip(magnitude, previous).map { $0 + abs(Double($1)) }
-                    assertWithinRounding("matmul \(isa) \(layout) N=\(N) threads=\(threads)", out, expected,
-                                         magnitude: scale, bound: floatSumBound(terms: C + 2))
-                    for i in out.indices { worst = max(worst, abs(Double(out[i]) - expected[i]) / scale[i]) }
-                }
-            }
-        }
-        print("matmul decoding batches (\(isa)): max |Δ| / Σ|terms| \(worst)")
-    } }
 }

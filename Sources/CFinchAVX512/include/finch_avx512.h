@@ -11,15 +11,6 @@
 void finch_avx512_bf16_panels(float *out, const float *inp, const uint32_t *panels, const float *bias,
                               long N, long C, long OC, long p0, long p1, int accumulate);
 
-/// The most rows `finch_avx512_few_rows_in_out` takes: one 16-lane accumulator per row, and
-/// 32 registers.
-#define FINCH_AVX512_FEW_ROWS 24
-
-/// out[N, cols] = x[N, C] · W[C, cols] (+ out with `accumulate`), W's rows `ldw` floats apart,
-/// for 1 ≤ N ≤ FINCH_AVX512_FEW_ROWS: every weight read once, in place.
-void finch_avx512_few_rows_in_out(float *out, long ldOut, const float *x, long ldx, const float *w, long ldw,
-                                  long N, long C, long cols, int accumulate);
-
 /// out[n] = GELU(inp[n]) (tanh form), as `geluForward`.
 void finch_avx512_gelu_forward(float *out, const float *inp, long n);
 /// dinp[n] += dout · GELU'(inp), as `geluBackward`.
