@@ -102,9 +102,14 @@ public final class TrainingRun<Algorithm: AlgorithmConfig, State: RunState> {
             }
             let s = state.step
             if let evaluate, (t.evalEvery > 0 && s % t.evalEvery == 0) || s == t.steps { try evaluate() }
-            if (config.checkpoint.every > 0 && s % config.checkpoint.every == 0) || s == end { try save() }
+            if savesCheckpoint(afterStep: s, end: end) { try save() }
             afterStep?(s)
         }
+    }
+
+    /// Whether `loop(until: end, …)` saves a checkpoint once step `step` (1-based) is done.
+    public func savesCheckpoint(afterStep step: Int, end: Int) -> Bool {
+        (config.checkpoint.every > 0 && step % config.checkpoint.every == 0) || step == end
     }
 
     /// Saves a checkpoint of the policy, its AdamW moments and `state`, plus `extraWeights`

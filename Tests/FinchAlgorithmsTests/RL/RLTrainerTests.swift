@@ -65,6 +65,23 @@ final class RLTrainerTests: XCTestCase {
         XCTAssertEqual(second.model.params.array, whole.model.params.array)
     }
 
+    /// Async mode stopped after step 3 and resumed: the batch in flight at the checkpoint is
+    /// sampled again from the weights that sampled it first (kept in the checkpoint), so the
+    /// resumed run trains on answers one version old, like the uninterrupted one, bit for bit.
+    func testAsyncResumeRepeatsTheUninterruptedRun() throws {
+        let whole = try run(try fixture.config(steps: 6, run: "async-whole", rl: "mode: async"))
+        let config = try fixture.config(steps: 6, run: "async-split", every: 3, rl: "mode: async")
+        let first = try RLTrainer(config: config, world: nil, task: DigitsTask(), log: { _ in })
+        try first.run(stopAfter: 3)
+        let second = try RLTrainer(config: config, world: nil, resume: "auto", task: DigitsTask(), log: { _ in })
+        try second.run()
+        let resumed = first.history + second.history
+        XCTAssertEqual(resumed.map(\.staleness), whole.history.map(\.staleness))
+        XCTAssertEqual(resumed.map(\.policyLoss), whole.history.map(\.policyLoss))
+        XCTAssertEqual(resumed.map(\.gradNorm), whole.history.map(\.gradNorm))
+        XCTAssertTrue(second.model.params.array == whole.model.params.array, "the final weights differ")
+    }
+
     /// During PPO's critic warm-up the policy stays exactly the initial one while the value
     /// head learns; after it both learn, and a resume past the warm-up repeats the whole run
     /// (the head's optimiser has taken more steps than the policy's).

@@ -19,6 +19,12 @@ final class RLLearner {
     let valueHead: ValueHead?
     let headOptimizer: AdamW?
     let update: PolicyUpdate
+    /// Async mode: the trainable weights that sampled the batch in flight, kept from before
+    /// an update that a checkpoint follows, so the checkpoint can hold them and a resumed run
+    /// samples that batch again from the same weights (exact resume).
+    private var inFlightWeights: FlatBuffer?
+    /// The checkpoint's name prefix for `inFlightWeights` (in optimizer.safetensors, beside the moments).
+    static let inFlightPrefix = "rollout_policy."
     /// Step records and held-out results (coordinator).
     private(set) var history: [RLStepRecord] = []
     private(set) var evaluations: [Int: TaskEvalCounts] = [:]
@@ -73,10 +79,9 @@ final class RLLearner {
         }
         let source = makeSource()
         if state.step == 0, !evalProblems.isEmpty { try evaluate() }
-        // Async mode's first batch comes from the current weights. After a resume that makes it
-        // one version fresher than in the uninterrupted run (whose weights of one step earlier
-        // a checkpoint does not keep), so async resumes continue the run, not bit for bit.
-        if section.mode == .async && state.step < end { try source.request(batch: state.step, version: state.policyVersion) }
+        // Async mode's first batch: from the current weights at the start, and after a resume
+        // from the weights that sampled it in the interrupted run, one version back.
+        if section.mode == .async && state.step < end { try requestFirstAsyncBatch(from: source) }
         try run.loop(until: end, step: { try step(source: source, end: end) },
                      progress: { self.history.last.map { String(format: "reward %.3f | kl %.4f | %.2fs/step", $0.meanReward, $0.kl, $0.stepSeconds) } ?? "" },
                      evaluate: evalProblems.isEmpty ? nil : { try self.evaluate() }, save: { try self.save() })
@@ -118,6 +123,13 @@ final class RLLearner {
             wait += Date().timeIntervalSince(requested)
         }
 
+        // Kept whenever a checkpoint follows and the whole run (not just this part of it, with
+        // --stop-after) has a batch s + 1 to sample with them.
+        inFlightWeights = nil
+        if section.mode == .async && s + 1 < run.config.train.steps && run.savesCheckpoint(afterStep: s + 1, end: end) {
+            inFlightWeights = copy(of: model.trainable.params)
+        }
+
         let beta = state.klController.beta
         let lr = run.schedule.lr(at: s)
         let (local, gradNorm) = try update.update(batch: batch, beta: beta, lr: lr, policy: section.updatesPolicy(atStep: s))
@@ -155,6 +167,25 @@ final class RLLearner {
         }
     }
 
+    private func requestFirstAsyncBatch(from source: RolloutSource) throws {
+        guard let sampled = inFlightWeights else {
+            return try source.request(batch: state.step, version: state.policyVersion)
+        }
+        let params = model.trainable.params
+        let current = copy(of: params)
+        params.pointer.update(from: sampled.pointer, count: params.count)
+        defer { params.pointer.update(from: current.pointer, count: params.count) }
+        // Publishing (remote workers) and generating (colocated) are done when request returns.
+        try source.request(batch: state.step, version: state.policyVersion - 1)
+        inFlightWeights = nil
+    }
+
+    private func copy(of buffer: FlatBuffer) -> FlatBuffer {
+        let copy = FlatBuffer(count: buffer.count)
+        copy.pointer.update(from: buffer.pointer, count: buffer.count)
+        return copy
+    }
+
     /// Greedy pass@1 on the held-out prompts, split over the learners.
     private func evaluate() throws {
         let problems = evalProblems.prefix(run.config.train.evalSamples)
@@ -181,6 +212,7 @@ final class RLLearner {
             moments = valueHead.namedTensors(headOptimizer.m, prefix: "exp_avg.")
                 + valueHead.namedTensors(headOptimizer.v, prefix: "exp_avg_sq.")
         }
+        if let inFlightWeights { moments += model.trainable.namedTensors(inFlightWeights, prefix: Self.inFlightPrefix) }
         try run.save(extraWeights: weights, extraMoments: moments, note: " (policy version \(state.policyVersion))")
     }
 
@@ -192,11 +224,24 @@ final class RLLearner {
                 throw TrainError("\(checkpoint.directory.path)/trainer_state.json: the run's reference was \(checkpoint.state.reference), the config now gives \(reference)")
             }
         }, restoreExtra: { checkpoint in
+            if section.mode == .async, let first = model.trainable.views.first,
+               checkpoint.optimizer.tensor(named: Self.inFlightPrefix + first.name) != nil {
+                let sampled = FlatBuffer(count: model.trainable.params.count)
+                try model.loadTrainable(sampled, from: checkpoint.optimizer, prefix: Self.inFlightPrefix)
+                inFlightWeights = sampled
+            }
             guard let valueHead, let headOptimizer else { return }
             try valueHead.load(valueHead.params, from: checkpoint.model)
             try valueHead.load(headOptimizer.m, from: checkpoint.optimizer, prefix: "exp_avg.")
             try valueHead.load(headOptimizer.v, from: checkpoint.optimizer, prefix: "exp_avg_sq.")
         }, extraBuffers: [valueHead?.params, headOptimizer?.m, headOptimizer?.v].compactMap { $0 })
+        // Every learner samples its share when rollouts are colocated.
+        let inFlight: Bool = try world.broadcast(isCoordinator ? inFlightWeights != nil : nil)
+        if inFlight {
+            let sampled = inFlightWeights ?? FlatBuffer(count: model.trainable.params.count)
+            try world.broadcast(sampled)
+            inFlightWeights = sampled
+        }
         // The head also learned during the critic warm-up, when the policy's optimiser stood still.
         let warmup = section.algorithm == .ppo ? section.ppo.criticWarmup : 0
         headOptimizer?.step = state.optimizerStep + min(state.step, warmup) * section.epochs * section.minibatches
