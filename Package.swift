@@ -15,7 +15,11 @@ let cpuFlags = ["-target-cpu", "haswell"]
 #else
 let cpuFlags: [String] = []
 #endif
-let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + cpuFlags)]
+/// `FINCH_FUZZ=1` (set by `launch/fuzz`) adds the libFuzzer executable `finch-fuzz`, which
+/// links only under `--sanitize=fuzzer`, and builds the kernels with overflow checks (`-O`):
+/// an overflow that `-Ounchecked` would let through silently is then a crash the fuzzer reports.
+let fuzzing = Context.environment["FINCH_FUZZ"] != nil
+let optimize: [SwiftSetting] = [.unsafeFlags([fuzzing ? "-O" : "-Ounchecked"] + cpuFlags)]
 
 let package = Package(
     name: "Finch",
@@ -75,3 +79,8 @@ let package = Package(
     // Swift 6 checker cannot prove race-free; the kernels' own tests do that instead.
     swiftLanguageModes: [.v5]
 )
+
+if fuzzing {
+    package.targets.append(.executableTarget(name: "finch-fuzz", dependencies: ["FinchAlgorithms"], path: "Tests/FinchFuzz",
+                                             exclude: ["Corpus"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}
