@@ -95,6 +95,7 @@ final class CommandLineRefusalTests: XCTestCase {
             XCTAssertNotEqual(r.status, 0, "\(arguments.joined(separator: " ")) was accepted")
             XCTAssertTrue(r.output.contains(expected), "\(arguments.joined(separator: " ")): '\(r.output.prefix(400))' lacks '\(expected)'")
         }
+        print("hostile command lines: \(cases.count + 1) cases, each refused naming the flag, key or file")
         // Nothing above touched the run: its only checkpoint still verifies.
         XCTAssertNoThrow(try CheckpointStore.verify(checkpoint: URL(fileURLWithPath: checkpoint)))
 

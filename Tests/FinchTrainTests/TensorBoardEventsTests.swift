@@ -10,9 +10,9 @@ final class TensorBoardEventsTests: XCTestCase {
         let dir = try makeTemporaryDirectory(for: self)
         do {
             let events = try TensorBoardEvents(directory: dir, wallTime: 1_700_000_000.0)
-            events.write(step: 0, scalars: [("train/loss", 2.5), ("train/lr", 0)], wallTime: 1_700_000_000.25)
-            events.write(step: 7, scalars: [("train/loss", 1.125), ("train/grad_norm", Float(1.0 / 3.0))], wallTime: 1_700_000_001.5)
-            events.write(step: 123_456_789, scalars: [("eval/exact_match", -0.0078125)], wallTime: 1_700_000_002.75)
+            try events.write(step: 0, scalars: [("train/loss", 2.5), ("train/lr", 0)], wallTime: 1_700_000_000.25)
+            try events.write(step: 7, scalars: [("train/loss", 1.125), ("train/grad_norm", Float(1.0 / 3.0))], wallTime: 1_700_000_001.5)
+            try events.write(step: 123_456_789, scalars: [("eval/exact_match", -0.0078125)], wallTime: 1_700_000_002.75)
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("tfevents") }
         XCTAssertEqual(files.count, 1)
@@ -32,8 +32,8 @@ final class TensorBoardEventsTests: XCTestCase {
         let dir = try makeTemporaryDirectory(for: self)
         do {
             let log = try MetricsLog(path: dir.appendingPathComponent("metrics.jsonl").path, tensorboard: true)
-            log.append(["step": 1, "loss": 0.5, "lr": 1e-3], kind: "train")
-            log.append(["step": 2, "exact_match": .nan], kind: "eval")
+            try log.append(["step": 1, "loss": 0.5, "lr": 1e-3], kind: "train")
+            try log.append(["step": 2, "exact_match": .nan], kind: "eval")
         }
         let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.contains("tfevents") })
         let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))

@@ -72,7 +72,7 @@ public final class DPOTrainer {
             let m = stats.metrics
             run.log(String(format: "step %d/%d | loss %.4f | rewards/accuracies %.3f | rewards/margins %.4f | lr %.2e | grad norm %.3f",
                            state.step, t.steps, m.loss, m.accuracy, m.margin, stats.lr, stats.gradNorm))
-            run.metrics?.append(m.trlNamed() .merging(["step": Double(state.step), "lr": Double(stats.lr),
+            try run.metrics?.append(m.trlNamed() .merging(["step": Double(state.step), "lr": Double(stats.lr),
                                                        "grad_norm": Double(stats.gradNorm), "elapsed_s": state.elapsedSeconds]) { $1 },
                                 kind: "train")
         }, progress: { String(format: "loss %.4f | rewards/accuracies %.3f", stats.metrics.loss, stats.metrics.accuracy) },
@@ -134,7 +134,7 @@ public final class DPOTrainer {
         let m = DPOMetrics(sums: try world.sum(local.sums))
         run.log(String(format: "eval step %d | loss %.4f | rewards/accuracies %.3f | rewards/margins %.4f | rewards/chosen %.4f | rewards/rejected %.4f (%d pairs)",
                        state.step, m.loss, m.accuracy, m.margin, m.rewardChosen, m.rewardRejected, Int(m.pairs)))
-        run.metrics?.append(m.trlNamed(prefix: "eval_").merging(["step": Double(state.step)]) { $1 }, kind: "eval")
+        try run.metrics?.append(m.trlNamed(prefix: "eval_").merging(["step": Double(state.step)]) { $1 }, kind: "eval")
         return m
     }
 }

@@ -71,7 +71,7 @@ public final class RewardModelTrainer {
             let m = stats.metrics
             run.log(String(format: "step %d/%d | loss %.4f | accuracy %.3f | lr %.2e | grad norm %.3f",
                            state.step, t.steps, m.loss, m.pairwiseAccuracy, stats.lr, stats.gradNorm))
-            run.metrics?.append(m.named().merging(["step": Double(state.step), "lr": Double(stats.lr),
+            try run.metrics?.append(m.named().merging(["step": Double(state.step), "lr": Double(stats.lr),
                                                    "grad_norm": Double(stats.gradNorm), "elapsed_s": state.elapsedSeconds]) { $1 },
                                 kind: "train")
         }, progress: { String(format: "loss %.4f | accuracy %.3f", stats.metrics.loss, stats.metrics.pairwiseAccuracy) },
@@ -129,7 +129,7 @@ public final class RewardModelTrainer {
         run.log(String(format: "eval step %d | loss %.4f | pairwise accuracy %.3f (%d pairs)", state.step, m.loss,
                        m.pairwiseAccuracy, Int(m.pairs))
             + (m.bestOfNRecords > 0 ? String(format: " | best-of-N accuracy %.3f (%d records)", m.bestOfNAccuracy, Int(m.bestOfNRecords)) : ""))
-        run.metrics?.append(m.named(prefix: "eval_").merging(["step": Double(state.step)]) { $1 }, kind: "eval")
+        try run.metrics?.append(m.named(prefix: "eval_").merging(["step": Double(state.step)]) { $1 }, kind: "eval")
         return m
     }
 

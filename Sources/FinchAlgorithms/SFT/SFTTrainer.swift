@@ -95,7 +95,7 @@ public final class SFTTrainer {
             run.log(String(format: "step %d/%d | loss %.4f | lr %.2e | grad norm %.3f | %.0f tok/s | ETA %@",
                            state.step, t.steps, stats.loss, stats.lr, stats.gradNorm, tps,
                            formatDuration(perStep * Double(t.steps - state.step))))
-            run.metrics?.append(["step": Double(state.step), "loss": stats.loss, "lr": Double(stats.lr),
+            try run.metrics?.append(["step": Double(state.step), "loss": stats.loss, "lr": Double(stats.lr),
                                  "grad_norm": Double(stats.gradNorm), "tokens_per_s": tps,
                                  "global_sample": Double(state.globalSample), "elapsed_s": state.elapsedSeconds,
                                  "flops": state.flops],
@@ -146,7 +146,7 @@ public final class SFTTrainer {
         for s in r.samples.prefix(2) {
             run.log("  \(s.prompt.debugDescription) -> \(s.generated.debugDescription) (reference \(s.reference.debugDescription))")
         }
-        run.metrics?.append(["step": Double(state.step), "eval_loss": r.loss, "examples": r.examples]
+        try run.metrics?.append(["step": Double(state.step), "eval_loss": r.loss, "examples": r.examples]
                                 .merging(text ? ["perplexity": exp(r.loss)] : ["exact_match": r.exactMatch]) { a, _ in a }, kind: "eval")
         return r
     }

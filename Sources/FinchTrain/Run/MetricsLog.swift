@@ -23,15 +23,21 @@ public final class MetricsLog {
         events = tensorboard ? try TensorBoardEvents(directory: url.deletingLastPathComponent()) : nil
     }
 
-    public func append(_ record: [String: Double], kind: String) {
+    /// Throws, naming the file, when the line cannot be written (a full disk): the run stops
+    /// with that error, its last checkpoint intact, rather than crashing in the write.
+    public func append(_ record: [String: Double], kind: String) throws {
         var fields = record.sorted { $0.key < $1.key }.map { key, value -> String in
             let v = value.isFinite ? (value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)) : "null"
             return "\"\(key)\":\(v)"
         }
         fields.insert("\"kind\":\"\(kind)\"", at: 0)
-        handle?.write(Data(("{" + fields.joined(separator: ",") + "}\n").utf8))
+        do {
+            try handle?.write(contentsOf: Data(("{" + fields.joined(separator: ",") + "}\n").utf8))
+        } catch {
+            throw TrainError("\(path): cannot append to the metrics file: \(error.localizedDescription)")
+        }
         if let events, let step = record["step"] {
-            events.write(step: Int(step), scalars: record.filter { $0.key != "step" && $0.value.isFinite }.sorted { $0.key < $1.key }
+            try events.write(step: Int(step), scalars: record.filter { $0.key != "step" && $0.value.isFinite }.sorted { $0.key < $1.key }
                 .map { (tag: "\(kind)/\($0.key)", value: Float($0.value)) })
         }
     }

@@ -18,14 +18,22 @@ public final class TensorBoardEvents {
             throw TrainError("\(url.path): cannot create the TensorBoard event file")
         }
         handle = h
-        handle.write(Data(Self.record(Self.event(wallTime: wallTime, step: 0, fileVersion: "brain.Event:2"))))
+        try append(Self.record(Self.event(wallTime: wallTime, step: 0, fileVersion: "brain.Event:2")))
     }
 
     deinit { try? handle.close() }
 
     /// One event holding a scalar summary per (tag, value), at `step`.
-    public func write(step: Int, scalars: [(tag: String, value: Float)], wallTime: Double = Date().timeIntervalSince1970) {
-        handle.write(Data(Self.record(Self.event(wallTime: wallTime, step: step, scalars: scalars))))
+    public func write(step: Int, scalars: [(tag: String, value: Float)], wallTime: Double = Date().timeIntervalSince1970) throws {
+        try append(Self.record(Self.event(wallTime: wallTime, step: step, scalars: scalars)))
+    }
+
+    private func append(_ record: [UInt8]) throws {
+        do {
+            try handle.write(contentsOf: Data(record))
+        } catch {
+            throw TrainError("\(url.path): cannot append to the TensorBoard event file: \(error.localizedDescription)")
+        }
     }
 
     // MARK: The format

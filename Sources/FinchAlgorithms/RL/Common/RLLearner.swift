@@ -154,7 +154,7 @@ final class RLLearner {
             waitSeconds: wait, stepSeconds: Date().timeIntervalSince(started), flops: state.flops)
         guard isCoordinator else { return }
         history.append(record)
-        run.metrics?.append(record.metrics, kind: "rl")
+        try run.metrics?.append(record.metrics, kind: "rl")
         if run.logs(at: state.step) || state.step == 1 {
             var parts = [String(format: "step %d/%d | reward %.3f | acc %.1f%% | format %.1f%% | len %.1f | clip %.3f | kl %.4f | ent %.3f",
                                 record.step, run.config.train.steps, record.meanReward, record.accuracy * 100,
@@ -199,7 +199,7 @@ final class RLLearner {
         run.log(String(format: "eval step %d | held-out pass@1 %.1f%% | mean reward %.3f | format errors %.1f%% (%d prompts)",
                        state.step, counts.greedyPassAt1 * 100, counts.greedyMeanReward, counts.greedyFormatErrorRate * 100,
                        counts.problems))
-        run.metrics?.append(["step": Double(state.step), "pass_at_1": counts.greedyPassAt1, "mean_reward": counts.greedyMeanReward,
+        try run.metrics?.append(["step": Double(state.step), "pass_at_1": counts.greedyPassAt1, "mean_reward": counts.greedyMeanReward,
                              "format_error_rate": counts.greedyFormatErrorRate, "problems": Double(counts.problems)], kind: "eval")
     }
 
