@@ -82,11 +82,18 @@ public struct MPIJob {
         return options
     }
 
+    /// This process's environment from before MPI started here, for any child process: a
+    /// singleton MPI process carries PMIx and OpenMPI variables that describe itself, and a
+    /// child `mpirun` (or `finch`) that inherits them fails, silently.
+    public static var environmentForChildren: [String: String] {
+        MPIRuntime.environmentBeforeStart ?? ProcessInfo.processInfo.environment
+    }
+
     /// The environment for `mpirun`: this process's environment from before MPI
     /// started (a singleton MPI process carries PMIx variables that would
     /// confuse a child `mpirun`), plus the settings a container needs.
     func launchEnvironment() -> [String: String] {
-        var environment = MPIRuntime.environmentBeforeStart ?? ProcessInfo.processInfo.environment
+        var environment = Self.environmentForChildren
         if geteuid() == 0 {
             // OpenMPI refuses to run as root unless told twice.
             environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"

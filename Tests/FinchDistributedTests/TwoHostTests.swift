@@ -1,3 +1,4 @@
+import FinchDistributed
 import Foundation
 import FinchTestSupport
 import XCTest
@@ -26,6 +27,7 @@ final class TwoHostTests: XCTestCase {
         process.executableURL = URL(fileURLWithPath: command[0].hasPrefix("/") ? command[0]
             : Self.repository.appendingPathComponent(command[0]).path)
         process.arguments = Array(command.dropFirst())
+        process.environment = MPIJob.environmentForChildren
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("finch-two-hosts-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -36,6 +38,7 @@ final class TwoHostTests: XCTestCase {
         var started = Date()
         if let action {
             action()
+            XCTAssertTrue(process.isRunning, "the job ended before the action it was waiting for:\n\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
             started = Date()
         }
         let deadline = Date().addingTimeInterval(180)

@@ -1,3 +1,4 @@
+import FinchDistributed
 import Foundation
 import FinchTestSupport
 import XCTest
@@ -8,13 +9,13 @@ import XCTest
 /// uninterrupted run. The script does the killing and the comparing; this runs it on the
 /// suite's `finch` and requires its verdict. The full drill (100+ kills) is in docs/distributed.md.
 final class KillDrillTests: XCTestCase {
-    private func drill(recipe: String, ranks: Int, kills: Int, seed: Int) throws -> String {
+    private func drill(recipe: String, ranks: Int, kills: Int, steps: Int, seed: Int) throws -> String {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("launch/kill-drill")
         let process = Process()
         process.executableURL = script
-        process.arguments = ["--recipe", recipe, "--ranks", "\(ranks)", "--kills", "\(kills)", "--seed", "\(seed)"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["FINCH": try finchExecutable().path]) { _, new in new }
+        process.arguments = ["--recipe", recipe, "--ranks", "\(ranks)", "--kills", "\(kills)", "--steps", "\(steps)", "--seed", "\(seed)"]
+        process.environment = MPIJob.environmentForChildren.merging(["FINCH": try finchExecutable().path]) { _, new in new }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
@@ -34,13 +35,13 @@ final class KillDrillTests: XCTestCase {
     }
 
     func testSFTResumesBitForBitAfterKills() throws {
-        let summary = try drill(recipe: "sft", ranks: 1, kills: 4, seed: 11)
+        let summary = try drill(recipe: "sft", ranks: 1, kills: 4, steps: 12, seed: 11)
         XCTAssertTrue(summary.contains(", 0 mismatches"), summary)
         XCTAssertGreaterThanOrEqual(kills(in: summary) ?? 0, 3, summary)
     }
 
     func testAsyncGRPOWithARolloutWorkerResumesBitForBitAfterKills() throws {
-        let summary = try drill(recipe: "grpo", ranks: 2, kills: 3, seed: 12)
+        let summary = try drill(recipe: "grpo", ranks: 2, kills: 3, steps: 6, seed: 12)
         XCTAssertTrue(summary.contains(", 0 mismatches"), summary)
         XCTAssertGreaterThanOrEqual(kills(in: summary) ?? 0, 3, summary)
     }

@@ -1,4 +1,5 @@
 import XCTest
+import FinchDistributed
 import Foundation
 import FinchTestSupport
 @testable import FinchTrain
@@ -22,6 +23,7 @@ final class FullDiskTests: XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        process.environment = MPIJob.environmentForChildren
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
