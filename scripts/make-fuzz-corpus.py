@@ -132,8 +132,12 @@ def answer_seeds():
 
 if __name__ == "__main__":
     finch = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "release", "finch")
-    shutil.rmtree(CORPUS, ignore_errors=True)
-    os.makedirs(os.path.join(CORPUS, "config-json"))
+    # Inputs that once failed (`regression-*`, copied from .build-fuzz/artifacts/) stay.
+    for root, _, files in os.walk(CORPUS):
+        for name in files:
+            if not name.startswith("regression-"):
+                os.remove(os.path.join(root, name))
+    os.makedirs(os.path.join(CORPUS, "config-json"), exist_ok=True)
     safetensors_seeds()
     config_seeds()
     run_config_seeds()

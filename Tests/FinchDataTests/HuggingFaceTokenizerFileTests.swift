@@ -64,6 +64,10 @@ final class HuggingFaceTokenizerFileTests: XCTestCase {
         try assertLoadFails(withModel { $0["merges"] = ["a b c"] }, naming: "model.merges[0]: \"a b c\" is not two tokens separated by one space")
         try assertLoadFails(withModel { $0["merges"] = [7] }, naming: "model.merges[0]: expected \"a b\" or [\"a\", \"b\"], got a number")
         try assertLoadFails(withModel { $0["vocab"] = ["a": "zero"] }, naming: "model.vocab[\"a\"]: expected an id")
+        // Found by the tokenizer-json fuzz target: an id near 2^31 made the loader allocate a
+        // table of that many entries (gigabytes, minutes) before any other check.
+        try assertLoadFails(withModel { $0["vocab"] = ["a": 0, "b": 1, "ab": 2_000_000_000, "Ġ": 3, "c": 4] },
+                            naming: "model.vocab[\"ab\"]: id 2000000000 is beyond 4194303")
         try assertLoadFails(withModel { $0["unk_token"] = "<unk>" }, naming: "model.unk_token: \"<unk>\" is not in model.vocab")
         try assertLoadFails(withModel { $0["dropout"] = 0.1 }, naming: "model.dropout: BPE dropout is not supported")
         try assertLoadFails(withModel { $0["byte_fallback"] = 1 }, naming: "model.byte_fallback: expected true or false, got a number")

@@ -1,3 +1,5 @@
+import FinchModel
+
 /// tokenizer.json's `model` of type BPE: the vocabulary and the ranked merges, applied to one
 /// word exactly as tokenizers' `BPE::merge_word` and `Word::merge_all` do. A word starts as one
 /// symbol per character (per byte-level character when the pre-tokenizer is ByteLevel); a
@@ -5,6 +7,8 @@
 /// unknown token (one per run of them with `fuse_unk`), else it is dropped. Then, repeatedly, the
 /// adjacent pair of lowest merge rank (leftmost among equals) becomes its merged token.
 struct BPEModel {
+    /// One past the largest vocabulary id: `ModelConfig.maxDimension`, the largest vocab_size.
+    static let maxVocabularyID = ModelConfig.maxDimension
     let vocabulary: [String: Int32]
     /// Entries in `model.vocab`; added tokens that are not in it take ids from here on.
     let vocabularyCount: Int
@@ -28,8 +32,13 @@ struct BPEModel {
         let entries = try vocabJSON.object()
         vocabulary.reserveCapacity(entries.count)
         for (token, value) in entries {
-            guard let id = JSONValue.integer(value), (0...Int(Int32.max)).contains(id) else {
+            guard let id = JSONValue.integer(value), id >= 0 else {
                 throw DataError(source: json.source, reason: "\(vocabJSON.path)[\(Self.quoted(token))]: expected an id (an integer ≥ 0), got \(JSONValue.kind(of: value))")
+            }
+            // Ids index tables of one entry per id (the decoder's, the model's embedding): an id
+            // of 2^31 would ask for gigabytes before anything else could be checked.
+            guard id < Self.maxVocabularyID else {
+                throw DataError(source: json.source, reason: "\(vocabJSON.path)[\(Self.quoted(token))]: id \(id) is beyond \(Self.maxVocabularyID - 1), the largest Finch accepts (vocab_size is at most \(Self.maxVocabularyID))")
             }
             vocabulary[token] = Int32(id)
         }
