@@ -62,7 +62,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: optimize),
         // Test-only support: runs XCTest methods as the ranks of an mpirun job.
-        .target(name: "FinchTestSupport", dependencies: ["FinchDistributed", "FinchModel"], path: "Tests/FinchTestSupport"),
+        .target(name: "FinchTestSupport", dependencies: ["FinchDistributed", "FinchModel", "FinchTasks"], path: "Tests/FinchTestSupport"),
         .testTarget(name: "FinchKernelsTests", dependencies: ["FinchKernels"]),
         .testTarget(name: "FinchModelTests", dependencies: ["FinchModel", "FinchTestSupport"]),
         .testTarget(name: "FinchDataTests", dependencies: ["FinchData", "FinchTestSupport"]),

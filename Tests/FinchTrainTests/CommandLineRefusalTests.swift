@@ -8,26 +8,12 @@ import FinchTasks
 /// Nonsense on the command line, as a careless user types it: the `finch` executable exits
 /// with a message that names the flag or key, never with a signal, and writes nothing.
 final class CommandLineRefusalTests: XCTestCase {
-    private func run(_ arguments: [String]) throws -> (status: Int32, signalled: Bool, output: String) {
-        let process = Process()
-        process.executableURL = try finchExecutable()
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, process.terminationReason == .uncaughtSignal, String(decoding: data, as: UTF8.self))
-    }
+    private func run(_ arguments: [String]) throws -> ChildProcessResult { try runFinch(arguments) }
 
     func testNonsenseArgumentsAreRefusedByName() throws {
         _ = try finchExecutable()  // an error, not a skip, when it is missing
         let dir = try makeTemporaryDirectory(for: self)
-        let data = dir.appendingPathComponent("data")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        _ = try TaskDataset.generate(task: TaskCatalog.task(named: "addition", settings: TaskSettings(minDigits: 1, maxDigits: 1)),
-                                     count: 16, evalCount: 4, seed: 1, format: .sft, directory: data)
+        let data = try writeAdditionSFTData(in: dir, count: 16, evalCount: 4, maxDigits: 1)
         let config = dir.appendingPathComponent("sft.yaml")
         try """
         model: {init: scratch, config: {model_type: gpt2, vocab_size: 262, n_embd: 16, n_layer: 1, n_head: 2, n_positions: 32}}

@@ -1,4 +1,3 @@
-import FinchDistributed
 import Foundation
 import FinchTestSupport
 import XCTest
@@ -12,19 +11,12 @@ final class KillDrillTests: XCTestCase {
     private func drill(recipe: String, ranks: Int, kills: Int, steps: Int, seed: Int) throws -> String {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("launch/kill-drill")
-        let process = Process()
-        process.executableURL = script
-        process.arguments = ["--recipe", recipe, "--ranks", "\(ranks)", "--kills", "\(kills)", "--steps", "\(steps)", "--seed", "\(seed)"]
-        process.environment = MPIJob.environmentForChildren.merging(["FINCH": try finchExecutable().path]) { _, new in new }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let r = try runChildProcess(script, ["--recipe", recipe, "--ranks", "\(ranks)", "--kills", "\(kills)", "--steps", "\(steps)",
+                                             "--seed", "\(seed)"], environment: ["FINCH": try finchExecutable().path])
+        let text = r.output
         print(text, terminator: "")
-        XCTAssertEqual(process.terminationReason, .exit, "the drill itself was killed:\n\(text)")
-        XCTAssertEqual(process.terminationStatus, 0, "kill-drill failed:\n\(text)")
+        XCTAssertFalse(r.signalled, "the drill itself was killed:\n\(text)")
+        XCTAssertEqual(r.status, 0, "kill-drill failed:\n\(text)")
         return text
     }
 

@@ -17,6 +17,14 @@ final class RLTrainerTests: XCTestCase {
         return trainer
     }
 
+    /// `config` run up to `step` (`--stop-after`), then a trainer that resumes it with
+    /// `--resume auto`, not yet run: the halves of what should be one uninterrupted run.
+    private func stopped(_ config: RLRunConfig, at step: Int) throws -> (first: RLTrainer, resumed: RLTrainer) {
+        let first = try RLTrainer(config: config, world: nil, task: DigitsTask(), log: { _ in })
+        try first.run(stopAfter: step)
+        return (first, try RLTrainer(config: config, world: nil, resume: "auto", task: DigitsTask(), log: { _ in }))
+    }
+
     private func meanReward(_ records: ArraySlice<RLStepRecord>) -> Double {
         records.reduce(0) { $0 + $1.meanReward } / Double(records.count)
     }
@@ -52,9 +60,7 @@ final class RLTrainerTests: XCTestCase {
     func testResumedRunRepeatsTheUninterruptedOne() throws {
         let whole = try run(try fixture.config(steps: 6, run: "whole", rl: "kl_coef: 0.1, kl_target: 0.5, kl_horizon: 50"))
         let config = try fixture.config(steps: 6, run: "split", every: 3, rl: "kl_coef: 0.1, kl_target: 0.5, kl_horizon: 50")
-        let first = try RLTrainer(config: config, world: nil, task: DigitsTask(), log: { _ in })
-        try first.run(stopAfter: 3)
-        let second = try RLTrainer(config: config, world: nil, resume: "auto", task: DigitsTask(), log: { _ in })
+        let (first, second) = try stopped(config, at: 3)
         XCTAssertEqual(second.state?.step, 3)
         XCTAssertEqual(second.state?.promptCursor, 12)
         XCTAssertEqual(second.state?.policyVersion, 3)
@@ -71,9 +77,7 @@ final class RLTrainerTests: XCTestCase {
     func testAsyncResumeRepeatsTheUninterruptedRun() throws {
         let whole = try run(try fixture.config(steps: 6, run: "async-whole", rl: "mode: async"))
         let config = try fixture.config(steps: 6, run: "async-split", every: 3, rl: "mode: async")
-        let first = try RLTrainer(config: config, world: nil, task: DigitsTask(), log: { _ in })
-        try first.run(stopAfter: 3)
-        let second = try RLTrainer(config: config, world: nil, resume: "auto", task: DigitsTask(), log: { _ in })
+        let (first, second) = try stopped(config, at: 3)
         try second.run()
         let resumed = first.history + second.history
         XCTAssertEqual(resumed.map(\.staleness), whole.history.map(\.staleness))
@@ -98,9 +102,7 @@ final class RLTrainerTests: XCTestCase {
         let whole = try run(try fixture.config(steps: 4, run: "whole", overrides: ppo))
         XCTAssertNotEqual(whole.model.params.array, initial, "the policy learns after the warm-up")
         let config = try fixture.config(steps: 4, run: "split", every: 3, overrides: ppo)
-        let first = try RLTrainer(config: config, world: nil, task: DigitsTask(), log: { _ in })
-        try first.run(stopAfter: 3)
-        let second = try RLTrainer(config: config, world: nil, resume: "auto", task: DigitsTask(), log: { _ in })
+        let (first, second) = try stopped(config, at: 3)
         try second.run()
         XCTAssertEqual((first.history + second.history).map(\.meanReward), whole.history.map(\.meanReward))
         XCTAssertEqual(second.model.params.array, whole.model.params.array)

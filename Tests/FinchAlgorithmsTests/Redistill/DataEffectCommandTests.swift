@@ -7,18 +7,7 @@ import FinchTestSupport
 /// `finch data effect` as a user runs it: on one process and under `mpirun -np 2`, the same
 /// scores, every input record kept with its fields, a rank per record.
 final class DataEffectCommandTests: XCTestCase {
-    private func finch(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try finchExecutable()
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    private func finch(_ arguments: [String]) throws -> ChildProcessResult { try runFinch(arguments) }
 
     private func scored(_ url: URL) throws -> [[String: Any]] {
         try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
@@ -28,10 +17,7 @@ final class DataEffectCommandTests: XCTestCase {
 
     func testScoresOnOneAndTwoRanksAgreeAndKeepTheRecords() throws {
         let dir = try makeTemporaryDirectory(for: self)
-        let data = dir.appendingPathComponent("data")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        _ = try TaskDataset.generate(task: TaskCatalog.task(named: "addition", settings: TaskSettings(minDigits: 1, maxDigits: 2)),
-                                     count: 9, evalCount: 4, seed: 1, format: .sft, directory: data)
+        let data = try writeAdditionSFTData(in: dir, count: 9, evalCount: 4, maxDigits: 2)
         let config = dir.appendingPathComponent("sft.yaml")
         try """
         model: {init: scratch, config: {model_type: gpt2, vocab_size: 262, n_embd: 16, n_layer: 1, n_head: 2, n_positions: 32}}

@@ -3,12 +3,11 @@ import FinchDistributed
 import Foundation
 import FinchTestSupport
 @testable import FinchTrain
-import FinchTasks
 
 /// A disk that fills up under a run, on a 1 MiB tmpfs: during a checkpoint save, and before
 /// a metrics line (which crashed Finch in FileHandle.write before). Either way `finch sft` exits with an error naming the file it could not
 /// write, and every checkpoint saved before stays whole and verifiable. Needs permission to
-/// mount a tmpfs (root, as in CI here); skipped, saying so, where that is refused.
+/// mount a tmpfs (root, as in CI here): without it the tests fail, saying so.
 final class FullDiskTests: XCTestCase {
     private var mountPoint: URL?
 
@@ -19,18 +18,8 @@ final class FullDiskTests: XCTestCase {
         }
     }
 
-    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, signalled: Bool, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = MPIJob.environmentForChildren
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, process.terminationReason == .uncaughtSignal, String(decoding: data, as: UTF8.self))
+    private func run(_ executable: String, _ arguments: [String]) throws -> ChildProcessResult {
+        try runChildProcess(URL(fileURLWithPath: executable), arguments)
     }
 
     /// A fresh 1 MiB tmpfs, and an SFT config whose checkpoints (about 420 kB each) fill it at the third save.
@@ -39,12 +28,12 @@ final class FullDiskTests: XCTestCase {
         let disk = dir.appendingPathComponent("disk")
         try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
         let mounted = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", disk.path])
-        guard mounted.status == 0 else { throw XCTSkip("cannot mount a tmpfs here (\(mounted.output.trimmingCharacters(in: .whitespacesAndNewlines)))") }
+        guard mounted.status == 0 else {
+            throw TestEnvironmentError("these tests need to mount a 1 MiB tmpfs (run the suite as root, as CI does): "
+                                       + mounted.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         mountPoint = disk
-        let data = dir.appendingPathComponent("data")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        _ = try TaskDataset.generate(task: TaskCatalog.task(named: "addition", settings: TaskSettings(minDigits: 1, maxDigits: 2)),
-                                     count: 64, evalCount: 4, seed: 1, format: .sft, directory: data)
+        let data = try writeAdditionSFTData(in: dir, count: 64, evalCount: 4, maxDigits: 2)
         let config = dir.appendingPathComponent("sft.yaml")
         try """
         model: {init: scratch, config: {model_type: gpt2, vocab_size: 262, n_embd: 32, n_layer: 2, n_head: 2, n_positions: 48}}
