@@ -11,10 +11,12 @@ public struct TrainBenchResult: Codable, Sendable {
     public let ms_per_step: Double
     public let tokens_per_s: Double
     public let mfu: Double
-    /// Time of the gradient all-reduce per step (not overlapped with backward, so all of it is
-    /// exposed), and its share of the step; 0 on one rank.
+    /// Time per step the gradient all-reduce took after the backward pass ended (all of it when
+    /// it is not overlapped with backward), and its share of the step; 0 on one rank.
     public let sync_ms: Double
     public let sync_fraction: Double
+    /// Whether the buckets were all-reduced during the backward pass (`distributed.overlap_grad_sync`).
+    public let overlap_sync: Bool
     public let first_loss: Double
     public let last_loss: Double
     /// Parameters the optimiser updates (all of them, or the LoRA adapters'), and the bytes of their
@@ -61,10 +63,8 @@ public func benchTrain(preset: BenchPreset, world: TrainingWorld = .single(), st
                 }
             }
         }
-        pass.backward(dlogprobs: dlp)
-        let s0 = DispatchTime.now().uptimeNanoseconds
-        try world.sumGradients(trainable.grads)
-        let sync = Double(DispatchTime.now().uptimeNanoseconds - s0) / 1e9
+        try world.sumGradients(of: pass) { pass.backward(dlogprobs: dlp) }
+        let sync = world.exposedSyncSeconds
         opt.update(lr: 1e-3)
         let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         let global = try world.sum([loss, dt, sync])  // the slowest rank sets the pace; report the mean
@@ -80,7 +80,7 @@ public func benchTrain(preset: BenchPreset, world: TrainingWorld = .single(), st
     let sync = syncs.sorted()[syncs.count / 2]
     return TrainBenchResult(preset: preset.name, ranks: world.size, threads: KernelThreads.count,
                             ms_per_step: median * 1e3, tokens_per_s: tokensPerS, mfu: mfu,
-                            sync_ms: sync * 1e3, sync_fraction: sync / median,
+                            sync_ms: sync * 1e3, sync_fraction: sync / median, overlap_sync: world.overlapsGradientSync,
                             first_loss: losses.first!, last_loss: losses.last!,
                             trained_parameters: trainable.params.count, optimizer_state_bytes: 12 * trainable.params.count,
                             peak_rss_bytes: peakResidentBytes(),

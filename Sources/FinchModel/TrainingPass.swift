@@ -96,6 +96,13 @@ public final class TrainingPass {
     /// Set for a training step to apply LoRA dropout (`model.lora.dropout`) with masks drawn
     /// from it; nil (the default, for evaluation and log-probs) computes without dropout.
     public var dropoutSeed: UInt64?
+    /// Told during `backward` each time more of `model.grads` is final — every entry from the
+    /// offset it is given to the end — so a step's last backward pass can all-reduce finished
+    /// layers while it computes the rest (`OverlappedGradientSync`). The backward pass finishes
+    /// the final norm, then the blocks from the last to the first, then the embeddings, and the
+    /// layout stores them in the opposite order, so what is final is always a suffix. Not
+    /// called for a LoRA model, whose base gets no gradients.
+    public var gradientsFinal: ((_ from: Int) -> Void)?
 
     public init(model: Transformer, valueHead: ValueHead? = nil) {
         precondition(valueHead == nil || valueHead!.width == model.config.hiddenSize, "TrainingPass: value head width differs from the model's")
@@ -233,16 +240,20 @@ public final class TrainingPass {
         parallelZero(sc.dres, N * d.C)
         model.normBackward(dinp: sc.dres, dout: sc.dln, inp: s.residual(d.L), mean: s.at("lnfMean"),
                            rstd: s.at("lnfRstd"), w: model.lnfW, b: model.lnfB, N: N)
+        let final = model.baseGradients == nil ? nil : gradientsFinal
+        final?(model.lnfW)  // the final norm, and an untied LM head stored after it
         s.positions.withUnsafeBufferPointer { pos in
             for l in stride(from: d.L - 1, through: 0, by: -1) {
                 model.blockBackward(model.layers[l], inp: s.residual(l), a: s.block(l), positions: pos.baseAddress!,
                                     B: B, T: T, dres: sc.dres, s: sc)
+                final?(model.layers[l].ln1W)
             }
             guard let g = model.baseGradients else { return }  // LoRA: the embeddings stay frozen
             tokens.withUnsafeBufferPointer { tok in
                 embeddingBackward(dwte: g + model.wte, dwpe: model.wpe.map { g + $0 }, dout: sc.dres,
                                   tokens: tok.baseAddress!, positions: pos.baseAddress!, N: N, C: d.C)
             }
+            final?(0)
         }
     }
 }

@@ -63,7 +63,7 @@ struct Redistill: ParsableCommand {
         if world.isCoordinator && reuse { print("redistill: resuming on the records in \(data)") }
         guard !dataOnly else { return }
         let config = try RunConfig<SFTSection>.load(path: training.config, overrides: training.overrides + ["data.train=\(data)"], world: world)
-        try SFTTrainer(config: config, world: try world.withBuckets(mb: config.distributed.bucketMB), resume: training.resume)
+        try SFTTrainer(config: config, world: try world.withGradientSync(config.distributed), resume: training.resume)
             .train(stopAfter: training.stopAfter)
     }
 

@@ -41,7 +41,7 @@ extension RunOptions {
             let runConfig = try RunConfig<Algorithm>.load(path: config, overrides: overrides, world: world)
             try checkStart(checkpointDir: runConfig.checkpoint.dir, world: world)
             try world.startWatchdog(timeoutSeconds: runConfig.distributed.timeoutSeconds)
-            try make(runConfig, try world.withBuckets(mb: runConfig.distributed.bucketMB), resume).train(stopAfter: stopAfter)
+            try make(runConfig, try world.withGradientSync(runConfig.distributed), resume).train(stopAfter: stopAfter)
         } catch {
             world.abort(error)
         }

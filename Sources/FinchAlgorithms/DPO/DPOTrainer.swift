@@ -86,9 +86,8 @@ public final class DPOTrainer {
         pass.dropoutSeed = run.dropoutSeed(step: state.step)
         defer { pass.dropoutSeed = nil }
         let scored = score(mine, from: train, normalizer: Double(config.train.batchSize))
-        pass.backward(dlogprobs: scored.dlogprobs)
         let metrics = DPOMetrics(sums: try world.sum(scored.metrics.sums))
-        try world.sumGradients(model.trainable.grads)
+        try world.sumGradients(of: pass) { pass.backward(dlogprobs: scored.dlogprobs) }
         let norm = clipGradNorm([model.trainable.grads], maxNorm: Float(config.train.gradClip))
         let lr = run.advance()
         losses[state.step] = metrics.loss

@@ -83,9 +83,8 @@ public final class RewardModelTrainer {
         let mine = world.share(of: config.train.batchSize).map { train.groups[order.exampleIndex(forGlobalSample: state.globalSample + $0)] }
         model.trainable.grads.zero()
         head.grads.zero()
-        let scored = score(mine, normalizer: Double(config.train.batchSize), backward: true)
+        let scored = try world.sumGradients(of: pass) { score(mine, normalizer: Double(config.train.batchSize), backward: true) }
         let metrics = RewardMetrics(sums: try world.sum(scored.sums))
-        try world.sumGradients(model.trainable.grads)
         try world.sumGradients(head.grads)
         let norm = clipGradNorm([model.trainable.grads, head.grads], maxNorm: Float(config.train.gradClip))
         let lr = run.advance(heads: [headOptimizer])

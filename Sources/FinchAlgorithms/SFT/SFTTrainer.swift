@@ -120,8 +120,8 @@ public final class SFTTrainer {
         let local = sftLoss(logprobs: lp, weights: batch.weights, normalizer: 1)
         let flops = model.trainingFlopsPerToken(seqLen: batch.seqLen) * Double(batch.batchSize * batch.seqLen)
         let global = try world.sum([local.loss, local.weightSum, Double(batch.lengths.reduce(0, +)), flops])
-        pass.backward(dlogprobs: sftLoss(logprobs: lp, weights: batch.weights, normalizer: global[1]).dlogprobs)
-        try world.sumGradients(model.trainable.grads)
+        let dlogprobs = sftLoss(logprobs: lp, weights: batch.weights, normalizer: global[1]).dlogprobs
+        try world.sumGradients(of: pass) { pass.backward(dlogprobs: dlogprobs) }
         let norm = clipGradNorm([model.trainable.grads], maxNorm: Float(config.train.gradClip))
         let lr = run.advance(flops: global[3])
         let loss = global[1] > 0 ? global[0] / global[1] : 0

@@ -2,6 +2,7 @@
 /// and a single process ignores it.
 public struct DistributedSection: ConfigSection {
     public var bucketMB = 25
+    public var overlapGradSync = true
     public var learners: Int?
     public var rolloutWorkers = 0
     public var timeoutSeconds = 60.0
@@ -17,6 +18,8 @@ public struct DistributedSection: ConfigSection {
     public static let keys: [ConfigKey<DistributedSection>] = [
         .value("bucket_mb", \.bucketMB, .integer(atLeast: 1),
                "Gradient all-reduce bucket size in MiB: large enough that per-call latency is negligible, small enough that MPI's scratch memory stays modest."),
+        .value("overlap_grad_sync", \.overlapGradSync, .boolean,
+               "Start each gradient bucket's all-reduce as soon as the backward pass has finished its layers (as PyTorch DDP does) instead of after the whole pass; the sums are the same."),
         .value("learners", \.learners, .integer(atLeast: 1), "RL: ranks that train (default: every rank that is not a rollout worker)."),
         .value("rollout_workers", \.rolloutWorkers, .integer(atLeast: 0),
                "RL: ranks that only generate and score; 0 means learners generate their own (colocated)."),

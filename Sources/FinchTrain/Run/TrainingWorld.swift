@@ -11,9 +11,30 @@ import FinchModel
 public final class TrainingWorld {
     public let comm: Communicator?
     private var sync: GradientSync?
+    private let bucketBytes: Int
+    /// Whether a step's gradient sum starts during its last backward pass (`distributed.overlap_grad_sync`).
+    public let overlapsGradientSync: Bool
+    /// How `sumGradients(of:during:)` sums, chosen at its first (collective) call: through shared
+    /// memory when every rank is on this node, else bucketed non-blocking all-reduces when
+    /// overlapping, else nil (blocking buckets after the pass).
+    private var stepSum: StepSum = .undecided
+    private enum StepSum { case undecided, afterBackward, duringBackward(GradientSumDuringBackward) }
+    /// Seconds the last `sumGradients(of:during:)` spent summing after its backward pass ended.
+    public private(set) var exposedSyncSeconds = 0.0
 
-    public init(comm: Communicator?, bucketBytes: Int = 25 << 20) throws {
+    /// Whether ranks that share a node may sum through shared memory (tests turn it off to
+    /// compare with MPI's all-reduce).
+    let allowsSharedMemory: Bool
+
+    public convenience init(comm: Communicator?, bucketBytes: Int = 25 << 20, overlap: Bool = true) throws {
+        try self.init(comm: comm, bucketBytes: bucketBytes, overlap: overlap, sharedMemory: true)
+    }
+
+    init(comm: Communicator?, bucketBytes: Int, overlap: Bool, sharedMemory: Bool) throws {
         self.comm = comm
+        self.bucketBytes = bucketBytes
+        overlapsGradientSync = overlap
+        allowsSharedMemory = sharedMemory
         if let comm, comm.size > 1 { sync = try GradientSync(comm: comm, bucketBytes: bucketBytes) }
     }
 
@@ -41,6 +62,36 @@ public final class TrainingWorld {
     /// Sums every rank's gradients in place, bucket by bucket.
     public func sumGradients(_ buffer: FlatBuffer) throws {
         try sync?.sum(buffer.buffer)
+    }
+
+    /// Runs `body` — a step's last backward pass through `pass`, after which `pass.model`'s
+    /// trainable gradients are final — and sums every rank's gradients in place. Ranks on one
+    /// node sum through shared memory (`SharedMemoryGradientSum`), others by bucketed
+    /// all-reduces; with overlap on, the sum starts on each layer as soon as the pass has
+    /// finished it. `exposedSyncSeconds` then holds how long the sum took after the pass.
+    public func sumGradients<T>(of pass: TrainingPass, during body: () throws -> T) throws -> T {
+        guard let comm, comm.size > 1 else { exposedSyncSeconds = 0; return try body() }
+        let grads = pass.model.trainable.grads
+        if case .undecided = stepSum {
+            let sum: GradientSumDuringBackward? = try (allowsSharedMemory ? SharedMemoryGradientSum.make(comm: comm) : nil)
+                ?? (overlapsGradientSync ? try OverlappedGradientSync(comm: comm, bucketBytes: bucketBytes) : nil)
+            stepSum = sum.map { .duringBackward($0) } ?? .afterBackward
+        }
+        guard case .duringBackward(let sum) = stepSum else {
+            let result = try body()
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try sumGradients(grads)
+            exposedSyncSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            return result
+        }
+        try sum.begin(grads.buffer)
+        // A LoRA model's trainable gradients are its adapters', which the pass does not track.
+        if overlapsGradientSync && pass.model.lora == nil { pass.gradientsFinal = { sum.ready(from: $0) } }
+        defer { pass.gradientsFinal = nil }
+        let result: T
+        do { result = try body() } catch { _ = try? sum.finish(); throw error }
+        exposedSyncSeconds = try sum.finish()
+        return result
     }
 
     /// Copies the coordinator's buffer to every rank.
@@ -98,6 +149,9 @@ public final class TrainingWorld {
 }
 
 extension TrainingWorld {
-    /// The same ranks with gradient buckets of `mb` MiB (the config's `distributed.bucket_mb`).
-    public func withBuckets(mb: Int) throws -> TrainingWorld { try TrainingWorld(comm: comm, bucketBytes: mb << 20) }
+    /// The same ranks with the gradient sum the config's `distributed:` section asks for:
+    /// buckets of `bucket_mb` MiB, overlapped with backward or not (`overlap_grad_sync`).
+    public func withGradientSync(_ d: DistributedSection) throws -> TrainingWorld {
+        try TrainingWorld(comm: comm, bucketBytes: d.bucketMB << 20, overlap: d.overlapGradSync)
+    }
 }

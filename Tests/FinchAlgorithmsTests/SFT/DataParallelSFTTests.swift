@@ -66,6 +66,12 @@ final class DataParallelSFTTests: XCTestCase {
         assertClose(try fixture.trainMetrics(run: "elastic"), reference, steps: 1...9, batch: 8)
     }
 
+    /// Gradients summed during the backward pass — through shared memory or by non-blocking
+    /// all-reduces — give the same weights, bit for bit, as MPI's all-reduce after it.
+    func testOverlappedGradientSumTrainsLikeTheBlockingOne() throws {
+        assertSucceeded(try runRanks("testOverlapChangesNothing", ranks: 2, env: ["FINCH_TEST_RUN": "overlap"]), "2 ranks")
+    }
+
     /// A rank killed mid-run ends the job quickly and non-zero; the last checkpoint stays whole.
     func testKilledRankEndsTheJobAndKeepsTheLastCheckpoint() throws {
         let r = try runRanks("testKilledRank", ranks: 2, env: ["FINCH_TEST_RUN": "killed"])
@@ -97,6 +103,26 @@ final class SFTOnRanks: XCTestCase {
             var h = XXHash64()
             h.update(UnsafeRawBufferPointer(trainer.model.params.buffer))
             try world.agree(Int(bitPattern: UInt(truncatingIfNeeded: h.finalize())), on: "the final weights")
+        }
+    }
+
+    func testOverlapChangesNothing() {
+        MPITestHarness.onEveryRank { comm in
+            var weights: [[Float]] = []
+            // Shared memory during backward, MPI's non-blocking all-reduces during backward,
+            // MPI's blocking all-reduces after it.
+            for (name, sharedMemory, overlap) in [("shm", true, true), ("iallreduce", false, true), ("blocking", false, false)] {
+                let world = try TrainingWorld(comm: comm, bucketBytes: 4096, overlap: overlap, sharedMemory: sharedMemory)
+                let fixture = SFTFixture(existing: URL(fileURLWithPath: self.env["FINCH_TEST_DIR"]!))
+                let config = try fixture.config(steps: 4, every: 0, run: "overlap-\(name)", batch: 8)
+                let trainer = try SFTTrainer(config: config, world: world, log: { _ in })
+                try trainer.run()
+                weights.append(Array(trainer.model.params.buffer))
+            }
+            for (i, name) in ["shared memory", "non-blocking all-reduce"].enumerated() {
+                let differing = zip(weights[i], weights[2]).filter { $0 != $1 }.count
+                XCTAssertEqual(differing, 0, "weights that differ between \(name) and the blocking all-reduce")
+            }
         }
     }
 

@@ -79,12 +79,21 @@ final class PolicyUpdate {
                 let globalTokens = try world.sum([Double(localTokens)])[0]
                 model.trainable.grads.zero()
                 valueHead?.grads.zero()
-                for start in stride(from: part.lowerBound, to: part.upperBound, by: section.microBatch) {
-                    let micro = start..<min(part.upperBound, start + section.microBatch)
-                    accumulate(rows[micro], seqLen: seqLen, normalizer: max(globalTokens, 1), beta: beta, policy: policy,
-                               sums: &sums)
+                let micros = stride(from: part.lowerBound, to: part.upperBound, by: section.microBatch).map {
+                    $0..<min(part.upperBound, $0 + section.microBatch)
                 }
-                if policy { try world.sumGradients(model.trainable.grads) }
+                func accumulate(_ micro: Range<Int>) {
+                    self.accumulate(rows[micro], seqLen: seqLen, normalizer: max(globalTokens, 1), beta: beta, policy: policy,
+                                    sums: &sums)
+                }
+                micros.dropLast().forEach(accumulate)
+                // The last micro-batch's backward pass finishes the gradients, layer by layer:
+                // the policy's all-reduce runs alongside it.
+                if policy {
+                    try world.sumGradients(of: pass) { micros.last.map(accumulate) }
+                } else {
+                    micros.last.map(accumulate)
+                }
                 if let valueHead { try world.sumGradients(valueHead.grads) }
                 gradNorm = clipJointly(maxNorm: gradClip, policy: policy)
                 if policy { optimizer.update(lr: lr) }

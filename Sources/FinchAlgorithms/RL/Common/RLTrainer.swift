@@ -64,7 +64,7 @@ public final class RLTrainer {
                                    section: section)
         switch groups.role {
         case .learner:
-            let learners = try TrainingWorld(comm: groups.learners).withBuckets(mb: d.bucketMB)
+            let learners = try TrainingWorld(comm: groups.learners).withGradientSync(d)
             role = .learner(try RLLearner(config: config, world: learners, groups: groups, policy: policy, task: task,
                                           stream: stream, engine: engine, log: log))
         case .rolloutWorker(let index):
